@@ -1,0 +1,28 @@
+// `aicc config`: print the effective configuration (secrets masked), or
+// `--markdown` the settings reference (docs/configuration.md).
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "app/cli.h"
+#include "app/commands.h"
+
+namespace aicc::app {
+
+void AddConfigCommand(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("config", "Print the effective configuration and where each value came from");
+  auto flags = std::make_shared<ConfigFlags>();
+  auto markdown = std::make_shared<bool>(false);
+  flags->AddTo(*cmd);
+  cmd->add_flag("--markdown", *markdown, "Print the settings reference as Markdown");
+  cmd->callback([flags, markdown, &exit_code] {
+    if (*markdown) {
+      fmt::print("{}", core::ConfigurationMarkdown());
+    } else {
+      fmt::print("{}", flags->Load().Describe());
+    }
+    exit_code = 0;
+  });
+}
+
+}  // namespace aicc::app

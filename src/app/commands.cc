@@ -1,0 +1,13 @@
+#include "app/commands.h"
+
+namespace aicc::app {
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {AddVersionCommand},
+      {AddConfigCommand},
+  };
+  return commands;
+}
+
+}  // namespace aicc::app
