@@ -5,7 +5,7 @@ find_package(PkgConfig REQUIRED)
 
 # Boost 1.81 (Debian's libboost1.81-dev): Asio, Beast, URL. EXACT so a stray
 # 1.74 install is never picked up.
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS url)
+find_package(Boost 1.81.0 EXACT REQUIRED COMPONENTS url CONFIG)
 find_package(OpenSSL REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(fmt REQUIRED)
