@@ -52,7 +52,7 @@ bench: build
 	scripts/run-bench.sh $(BUILD)
 
 turn-eval: build
-	$(BUILD)/aicc turn --eval ../shared/data/turn-dev.tsv $(ARGS)
+	$(BUILD)/aicc turn --eval tests/data/turn-dev.tsv $(ARGS)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

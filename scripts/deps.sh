@@ -98,6 +98,4 @@ fi
 # --- generated audio (samples for the demo and tests; never committed) -----
 "$root/scripts/make-audio.sh"
 
-mkdir -p "$root/build"
-touch "$root/build/.deps-ok"
 say "done"

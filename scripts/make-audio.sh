@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Generates the sample and test audio (Korean speech from espeak-ng, noise and
-# silence from sox) into build/audio. Nothing here is committed.
+# silence from sox) into .cache/audio. Nothing here is committed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out="$root/build/audio"
+out="$root/.cache/audio"
 mkdir -p "$out"
 say() { printf '[audio] %s\n' "$*"; }
 
@@ -45,4 +45,4 @@ if [ ! -f "$out/call1-customer.wav" ]; then
   done
   rm -f "$out"/sil_*.wav
 fi
-say "audio ready in build/audio"
+say "audio ready in .cache/audio"
