@@ -1,0 +1,162 @@
+#include "app/health_server.h"
+
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+
+#include "core/logging.h"
+
+namespace aicc::app {
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// One keep-alive HTTP/1.1 connection; requests are answered in order.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const core::MetricsRegistry& metrics,
+          std::function<Readiness()> readiness)
+      : stream_(std::move(socket)), metrics_(metrics), readiness_(std::move(readiness)) {}
+
+  void Run() { Read(); }
+
+ private:
+  void Read() {
+    request_ = {};
+    stream_.expires_after(std::chrono::seconds(30));
+    http::async_read(stream_, buffer_, request_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->Close();
+                       self->Respond();
+                     });
+  }
+
+  void Respond() {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(request_.version());
+    res->keep_alive(request_.keep_alive());
+    res->set(http::field::server, "aicc");
+    const std::string_view target = request_.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (request_.method() != http::verb::get && request_.method() != http::verb::head) {
+      res->result(http::status::method_not_allowed);
+      res->set(http::field::content_type, "text/plain");
+      res->body() = "method not allowed\n";
+    } else if (path == "/healthz") {
+      res->result(http::status::ok);
+      res->set(http::field::content_type, "text/plain");
+      res->body() = "ok\n";
+    } else if (path == "/readyz") {
+      const Readiness r = readiness_();
+      res->result(r.ready ? http::status::ok : http::status::service_unavailable);
+      res->set(http::field::content_type, "text/plain");
+      res->body() = (r.ready ? "ready\n" : "not ready\n") + r.detail;
+    } else if (path == "/metrics") {
+      res->result(http::status::ok);
+      res->set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      res->body() = metrics_.RenderPrometheus();
+    } else {
+      res->result(http::status::not_found);
+      res->set(http::field::content_type, "text/plain");
+      res->body() = "not found: try /healthz, /readyz, /metrics\n";
+    }
+    if (request_.method() == http::verb::head) {
+      res->content_length(res->body().size());
+      res->body().clear();
+    } else {
+      res->prepare_payload();
+    }
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec || !res->keep_alive()) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  const core::MetricsRegistry& metrics_;
+  std::function<Readiness()> readiness_;
+};
+
+}  // namespace
+
+struct HealthServer::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::any_io_executor ex, const core::MetricsRegistry& m, std::function<Readiness()> r)
+      : executor(asio::make_strand(ex)), acceptor(executor), metrics(m), readiness(std::move(r)) {}
+
+  void Accept() {
+    acceptor.async_accept(asio::make_strand(executor.get_inner_executor()),
+                          [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+                            if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
+                              return;
+                            }
+                            if (!ec) {
+                              std::make_shared<Session>(std::move(s), self->metrics,
+                                                        self->readiness)
+                                  ->Run();
+                            }
+                            self->Accept();
+                          });
+  }
+
+  asio::strand<asio::any_io_executor> executor;
+  tcp::acceptor acceptor;
+  const core::MetricsRegistry& metrics;
+  std::function<Readiness()> readiness;
+};
+
+HealthServer::HealthServer(asio::any_io_executor ex, const core::MetricsRegistry& metrics,
+                           std::function<Readiness()> readiness)
+    : impl_(std::make_shared<Impl>(ex, metrics, std::move(readiness))) {}
+
+HealthServer::~HealthServer() { Stop(); }
+
+boost::system::result<void, std::string> HealthServer::Start(const std::string& host_port) {
+  const auto colon = host_port.rfind(':');
+  std::string host = host_port.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const auto port = static_cast<std::uint16_t>(std::stoi(host_port.substr(colon + 1)));
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) return "http.listen: '" + host + "' is not an IP address";
+  const tcp::endpoint ep(address, port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return "http.listen: cannot listen on " + host_port + ": " + ec.message();
+  if (!address.is_loopback()) {
+    core::Logger("app")->warn(
+        "metrics/health endpoint listens on {} beyond loopback; restrict it with a firewall",
+        host_port);
+  }
+  asio::dispatch(impl_->executor, [impl = impl_] { impl->Accept(); });
+  return {};
+}
+
+void HealthServer::Stop() {
+  asio::dispatch(impl_->executor, [impl = impl_] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+}
+
+tcp::endpoint HealthServer::LocalEndpoint() const {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec);
+}
+
+}  // namespace aicc::app
