@@ -115,7 +115,8 @@ TEST(ConfigTest, InvalidValuesNameSettingValueAndWhatIsAllowed) {
   };
   const std::vector<Row> rows = {
       {"AICC_CUSTOMER_PORT", "70000", "media.customer_port"},
-      {"AICC_CUSTOMER_PORT", "12a", "an integer in [1, 65535]"},
+      {"AICC_AGENT_PORT", "-1", "an integer in [0, 65535]"},
+      {"AICC_CUSTOMER_PORT", "12a", "an integer in [0, 65535]"},
       {"AICC_VAD_THRESHOLD", "1.5", "a number in [0, 1]"},
       {"AICC_VAD_THRESHOLD", "nan", "vad.threshold"},
       {"AICC_DEBUG", "maybe", "true|false"},
