@@ -10,7 +10,8 @@
 namespace aicc::app {
 
 void AddConfigCommand(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("config", "Print the effective configuration and where each value came from");
+  auto* cmd = app.add_subcommand(
+      "config", "Print the effective configuration and where each value came from");
   auto flags = std::make_shared<ConfigFlags>();
   auto markdown = std::make_shared<bool>(false);
   flags->AddTo(*cmd);

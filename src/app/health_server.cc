@@ -3,7 +3,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <chrono>
 
 #include "core/logging.h"
@@ -97,18 +96,17 @@ struct HealthServer::Impl : std::enable_shared_from_this<Impl> {
       : executor(asio::make_strand(ex)), acceptor(executor), metrics(m), readiness(std::move(r)) {}
 
   void Accept() {
-    acceptor.async_accept(asio::make_strand(executor.get_inner_executor()),
-                          [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-                            if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
-                              return;
-                            }
-                            if (!ec) {
-                              std::make_shared<Session>(std::move(s), self->metrics,
-                                                        self->readiness)
-                                  ->Run();
-                            }
-                            self->Accept();
-                          });
+    acceptor.async_accept(
+        asio::make_strand(executor.get_inner_executor()),
+        [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+          if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
+            return;
+          }
+          if (!ec) {
+            std::make_shared<Session>(std::move(s), self->metrics, self->readiness)->Run();
+          }
+          self->Accept();
+        });
   }
 
   asio::strand<asio::any_io_executor> executor;
@@ -126,7 +124,8 @@ HealthServer::~HealthServer() { Stop(); }
 boost::system::result<void, std::string> HealthServer::Start(const std::string& host_port) {
   const auto colon = host_port.rfind(':');
   std::string host = host_port.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   const auto port = static_cast<std::uint16_t>(std::stoi(host_port.substr(colon + 1)));
   beast::error_code ec;
   const auto address = asio::ip::make_address(host, ec);

@@ -1,7 +1,6 @@
 // The aicc command: parses the command line, loads the configuration and
 // hands over to the subcommand. Exceptions stop here (start-up errors).
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 

@@ -34,8 +34,7 @@ class SystemClock final : public Clock {
 class ManualClock final : public Clock {
  public:
   std::chrono::steady_clock::time_point Now() const override {
-    return std::chrono::steady_clock::time_point(
-        std::chrono::nanoseconds(now_ns_.load()));
+    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(now_ns_.load()));
   }
   std::chrono::system_clock::time_point WallNow() const override {
     return std::chrono::system_clock::time_point(

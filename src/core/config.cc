@@ -194,12 +194,14 @@ std::optional<std::string> ValidateSetting(const SettingSpec& spec, std::string_
   switch (spec.type) {
     case SettingType::kInt: {
       auto v = ParseInt(value);
-      if (!v || (spec.min < spec.max && (*v < spec.min || *v > spec.max))) return fail(Allowed(spec));
+      if (!v || (spec.min < spec.max && (*v < spec.min || *v > spec.max)))
+        return fail(Allowed(spec));
       break;
     }
     case SettingType::kDouble: {
       auto v = ParseDouble(value);
-      if (!v || (spec.min < spec.max && (*v < spec.min || *v > spec.max))) return fail(Allowed(spec));
+      if (!v || (spec.min < spec.max && (*v < spec.min || *v > spec.max)))
+        return fail(Allowed(spec));
       break;
     }
     case SettingType::kBool:
@@ -250,16 +252,19 @@ Config Config::Load(const std::map<std::string, std::string>& flags, const Envir
     std::function<void(const toml::table&, const std::string&)> walk =
         [&](const toml::table& t, const std::string& prefix) {
           for (const auto& [k, v] : t) {
-            const std::string key = prefix.empty() ? std::string(k.str())
-                                                   : prefix + "." + std::string(k.str());
+            const std::string key =
+                prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
             if (FindSetting(key)) continue;
-            if (const auto* sub = v.as_table()) walk(*sub, key);
-            else unknown.push_back(key);
+            if (const auto* sub = v.as_table())
+              walk(*sub, key);
+            else
+              unknown.push_back(key);
           }
         };
     walk(file, "");
     if (!unknown.empty()) {
-      throw ConfigError(fmt::format("config file {}: unknown setting '{}'", *toml_path, unknown[0]));
+      throw ConfigError(
+          fmt::format("config file {}: unknown setting '{}'", *toml_path, unknown[0]));
     }
   }
 
@@ -270,8 +275,9 @@ Config Config::Load(const std::map<std::string, std::string>& flags, const Envir
       if (auto node = file.at_path(spec.name); node) {
         auto text = TomlToText(*node.node());
         if (!text) {
-          throw ConfigError(fmt::format("invalid setting {} in {}: unsupported TOML type; expected {}",
-                                        spec.name, *toml_path, Allowed(spec)));
+          throw ConfigError(
+              fmt::format("invalid setting {} in {}: unsupported TOML type; expected {}", spec.name,
+                          *toml_path, Allowed(spec)));
         }
         entry = {*text, "file"};
       }
@@ -280,7 +286,8 @@ Config Config::Load(const std::map<std::string, std::string>& flags, const Envir
     if (auto it = flags.find(spec.name); it != flags.end()) entry = {it->second, "flag"};
     if (spec.type == SettingType::kList) entry.value = JoinList(SplitList(entry.value));
     if (auto error = ValidateSetting(spec, entry.value)) {
-      throw ConfigError(entry.source == "default" ? *error : *error + " (from " + entry.source + ")");
+      throw ConfigError(entry.source == "default" ? *error
+                                                  : *error + " (from " + entry.source + ")");
     }
     cfg.values_[spec.name] = std::move(entry);
   }
@@ -340,9 +347,10 @@ std::string ConfigurationMarkdown() {
     const std::string sec = spec.name.substr(0, spec.name.find('.'));
     if (sec != section) {
       section = sec;
-      out += fmt::format("\n## [{}]\n\n| setting | environment | flag | type / allowed | default | "
-                         "meaning |\n|---|---|---|---|---|---|\n",
-                         section);
+      out += fmt::format(
+          "\n## [{}]\n\n| setting | environment | flag | type / allowed | default | "
+          "meaning |\n|---|---|---|---|---|---|\n",
+          section);
     }
     std::string env;
     for (const auto& e : spec.env) env += (env.empty() ? "" : ", ") + ("`" + e + "`");

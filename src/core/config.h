@@ -30,8 +30,8 @@ struct SettingSpec {
   std::vector<std::string> env;  // environment names; "PREFIX_*" = PREFIX_1..N
   std::string flag;              // long flag without "--"; empty when none
   SettingType type = SettingType::kString;
-  std::string default_value;     // text form; lists are comma-separated
-  double min = 0;                // numeric range, checked when min < max
+  std::string default_value;  // text form; lists are comma-separated
+  double min = 0;             // numeric range, checked when min < max
   double max = 0;
   std::vector<std::string> choices;  // kEnum
   std::string help;

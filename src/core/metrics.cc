@@ -12,10 +12,14 @@ std::string EscapeLabelValue(std::string_view v) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -53,8 +57,7 @@ void AtomicAdd(std::atomic<double>& a, double d) {
 void Gauge::Add(double d) { AtomicAdd(value_, d); }
 
 Histogram::Histogram(std::vector<double> bounds)
-    : bounds_(std::move(bounds)),
-      buckets_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
+    : bounds_(std::move(bounds)), buckets_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
   for (std::size_t i = 0; i <= bounds_.size(); ++i) buckets_[i] = 0;
 }
 
@@ -78,8 +81,8 @@ std::vector<double> LatencyBuckets() {
   return {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10};
 }
 
-MetricsRegistry::Family& MetricsRegistry::FamilyFor(std::string_view name,
-                                                    std::string_view help, Kind kind) {
+MetricsRegistry::Family& MetricsRegistry::FamilyFor(std::string_view name, std::string_view help,
+                                                    Kind kind) {
   auto it = families_.find(name);
   if (it == families_.end()) {
     it = families_.emplace(std::string(name), Family{kind, std::string(help), {}, {}, {}}).first;

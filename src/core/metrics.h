@@ -4,8 +4,8 @@
 //
 // Usage:
 //   core::MetricsRegistry metrics;
-//   auto& lost = metrics.GetCounter("aicc_rtp_packets_lost_total", "Packets lost", {{"speaker", "customer"}});
-//   lost.Increment();                       // hot path: one relaxed atomic add
+//   auto& lost = metrics.GetCounter("aicc_rtp_packets_lost_total", "Packets lost", {{"speaker",
+//   "customer"}}); lost.Increment();                       // hot path: one relaxed atomic add
 //   std::string text = metrics.RenderPrometheus();
 //
 // Thread safety: Get*() takes a lock (call it at set-up, keep the reference);
@@ -70,8 +70,8 @@ class MetricsRegistry {
  public:
   Counter& GetCounter(std::string_view name, std::string_view help, const Labels& labels = {});
   Gauge& GetGauge(std::string_view name, std::string_view help, const Labels& labels = {});
-  Histogram& GetHistogram(std::string_view name, std::string_view help,
-                          std::vector<double> bounds, const Labels& labels = {});
+  Histogram& GetHistogram(std::string_view name, std::string_view help, std::vector<double> bounds,
+                          const Labels& labels = {});
   std::string RenderPrometheus() const;
 
  private:

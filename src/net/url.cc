@@ -1,9 +1,8 @@
 #include "net/url.h"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-
-#include <algorithm>
 #include <charconv>
 
 namespace aicc::net {
@@ -22,9 +21,12 @@ boost::system::result<Endpoint, UrlError> ParseEndpoint(std::string_view url) {
   std::transform(ep.scheme.begin(), ep.scheme.end(), ep.scheme.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   std::uint16_t default_port = 0;
-  if (ep.scheme == "ws" || ep.scheme == "http") default_port = 80;
-  else if (ep.scheme == "wss" || ep.scheme == "https") default_port = 443;
-  else return UrlError{"unsupported scheme '" + ep.scheme + "' (ws, wss, http, https)"};
+  if (ep.scheme == "ws" || ep.scheme == "http")
+    default_port = 80;
+  else if (ep.scheme == "wss" || ep.scheme == "https")
+    default_port = 443;
+  else
+    return UrlError{"unsupported scheme '" + ep.scheme + "' (ws, wss, http, https)"};
   if (!u.has_authority() || u.host().empty()) return UrlError{"URL has no host"};
   ep.host = u.host_type() == boost::urls::host_type::ipv6 ? std::string(u.encoded_host_address())
                                                           : std::string(u.host());

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,11 +11,11 @@
 namespace aicc::net {
 
 struct Endpoint {
-  std::string scheme;    // lowercase: ws, wss, http, https
-  std::string host;      // without brackets for IPv6
+  std::string scheme;      // lowercase: ws, wss, http, https
+  std::string host;        // without brackets for IPv6
   std::uint16_t port = 0;  // explicit or the scheme's default
-  std::string target;    // path + query, at least "/"
-  std::string user;      // userinfo, if any (never logged)
+  std::string target;      // path + query, at least "/"
+  std::string user;        // userinfo, if any (never logged)
   std::string password;
   bool tls() const { return scheme == "wss" || scheme == "https"; }
   // scheme://host:port/target, without credentials: safe to log.

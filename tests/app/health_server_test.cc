@@ -2,12 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <atomic>
 #include <thread>
 
 namespace aicc::app {
@@ -32,7 +31,8 @@ Response Get(const asio::ip::tcp::endpoint& ep, const std::string& target) {
   boost::beast::flat_buffer buffer;
   http::response<http::string_body> res;
   http::read(stream, buffer, res);
-  return {static_cast<int>(res.result_int()), std::string(res[http::field::content_type]), res.body()};
+  return {static_cast<int>(res.result_int()), std::string(res[http::field::content_type]),
+          res.body()};
 }
 
 class HealthServerTest : public ::testing::Test {

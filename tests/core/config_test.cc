@@ -10,8 +10,9 @@ namespace {
 
 std::string WriteToml(const std::string& text) {
   static int n = 0;
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("aicc_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++) + ".toml");
+  const auto path =
+      std::filesystem::temp_directory_path() /
+      ("aicc_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++) + ".toml");
   std::ofstream(path) << text;
   return path.string();
 }
@@ -34,7 +35,8 @@ TEST(ConfigTest, DefaultsMatchTheOldSystem) {
 }
 
 TEST(ConfigTest, PrecedenceFlagsOverEnvOverFileOverDefault) {
-  const auto toml = WriteToml("[media]\ncustomer_port = 20000\nagent_port = 20001\njitter_buffer_ms = 80\n");
+  const auto toml =
+      WriteToml("[media]\ncustomer_port = 20000\nagent_port = 20001\njitter_buffer_ms = 80\n");
   const Environment env = {{"AICC_CUSTOMER_PORT", "30000"}, {"AICC_AGENT_PORT", "30001"}};
   const Config cfg = Config::Load({{"media.customer_port", "40000"}}, env, toml);
   EXPECT_EQ(cfg.GetInt("media.customer_port"), 40000);

@@ -22,7 +22,8 @@ TEST(IdsTest, UuidsAreVersion4AndUnique) {
 TEST(IdsTest, TimestampIsIsoUtcWithMicroseconds) {
   const auto t = std::chrono::system_clock::time_point(std::chrono::microseconds(1795480593712345));
   EXPECT_EQ(FormatTimestamp(t), "2026-11-24T00:36:33.712345Z");
-  EXPECT_EQ(FormatTimestamp(std::chrono::system_clock::time_point{}), "1970-01-01T00:00:00.000000Z");
+  EXPECT_EQ(FormatTimestamp(std::chrono::system_clock::time_point{}),
+            "1970-01-01T00:00:00.000000Z");
 }
 
 }  // namespace

@@ -19,9 +19,12 @@ TEST(MetricsTest, RendersPrometheusTextFormat) {
   EXPECT_NE(text.find("aicc_x_total{speaker=\"customer\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("aicc_x_total{speaker=\"agent\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("aicc_calls_active 2\n"), std::string::npos);
-  EXPECT_NE(text.find("aicc_latency_seconds_bucket{stage=\"stt\",le=\"0.01\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("aicc_latency_seconds_bucket{stage=\"stt\",le=\"0.1\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("aicc_latency_seconds_bucket{stage=\"stt\",le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("aicc_latency_seconds_bucket{stage=\"stt\",le=\"0.01\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("aicc_latency_seconds_bucket{stage=\"stt\",le=\"0.1\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("aicc_latency_seconds_bucket{stage=\"stt\",le=\"+Inf\"} 3\n"),
+            std::string::npos);
   EXPECT_NE(text.find("aicc_latency_seconds_count{stage=\"stt\"} 3\n"), std::string::npos);
 }
 

@@ -40,8 +40,8 @@ TEST(UrlTest, CredentialsAreParsedButNeverInRedacted) {
 }
 
 TEST(UrlTest, RejectsBadUrls) {
-  for (const char* bad : {"", "127.0.0.1:80", "ftp://x/", "ws://", "ws://h:0/", "ws://h:70000/",
-                          "ws://h:12ab/"}) {
+  for (const char* bad :
+       {"", "127.0.0.1:80", "ftp://x/", "ws://", "ws://h:0/", "ws://h:70000/", "ws://h:12ab/"}) {
     SCOPED_TRACE(bad);
     auto ep = ParseEndpoint(bad);
     ASSERT_FALSE(ep);
