@@ -1,0 +1,94 @@
+// The UDP intake: one socket per port (customer, agent), packets
+// demultiplexed by source address into streams (rtp::Stream), decoded audio
+// handed to a Listener.
+//
+// Usage:
+//   rtp::Receiver receiver(strand, options, listener, &metrics);
+//   if (auto r = receiver.Start(); !r) fail(r.error().message());
+//   receiver.RegisterSource(asterisk_endpoint, {call_id, Speaker::kCustomer});  // ARI mode
+//
+// Threading: every socket operation, stream and Listener callback runs on
+// the executor given (make it a strand). RegisterSource/UnregisterSource are
+// thread-safe (they post). The hot path allocates nothing per packet: the
+// receive buffer and each stream's slots are allocated up front.
+#pragma once
+
+#include <array>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/logging.h"
+#include "core/metrics.h"
+#include "core/speaker.h"
+#include "rtp/stream.h"
+
+namespace aicc::rtp {
+
+enum class PortRole : std::uint8_t { kCustomer, kAgent };
+
+struct SourceInfo {
+  std::string call_id;
+  core::Speaker speaker = core::Speaker::kCustomer;
+};
+
+struct ReceiverOptions {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t customer_port = 12345;  // 0 = ephemeral (tests, demo)
+  std::uint16_t agent_port = 12346;
+  StreamOptions stream;
+  int socket_buffer_bytes = 8 << 20;
+  // Packets from an unregistered source are held this long (the ARI
+  // response naming the source may arrive after its first packets).
+  std::chrono::milliseconds unknown_source_grace{2000};
+  std::size_t max_held_packets_per_source = 32;
+  std::size_t max_unknown_sources = 1024;
+  std::size_t max_streams = 8192;
+  std::uint8_t slin16_payload_type = 118;
+  std::chrono::milliseconds release_interval{20};
+};
+
+class Receiver {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    // A packet from a source nobody registered. Return a SourceInfo to accept
+    // it as a new stream (pipeline-only mode), or nullopt to hold it for the
+    // grace period (ARI mode) after which it is counted and dropped.
+    virtual std::optional<SourceInfo> OnUnknownSource(
+        PortRole port, const boost::asio::ip::udp::endpoint& from) = 0;
+    virtual void OnAudio(const SourceInfo& source, const AudioFrame& frame) = 0;
+    // After UnregisterSource: the stream's buffer has been played out.
+    virtual void OnStreamEnd(const SourceInfo& source, const StreamStats& stats) = 0;
+  };
+
+  Receiver(boost::asio::any_io_executor executor, ReceiverOptions options, Listener& listener,
+           core::MetricsRegistry* metrics = nullptr);
+  ~Receiver();
+  Receiver(const Receiver&) = delete;
+  Receiver& operator=(const Receiver&) = delete;
+
+  // Binds both sockets and starts receiving. The error names address:port.
+  boost::system::result<void, std::string> Start();
+  void Stop();
+
+  void RegisterSource(const boost::asio::ip::udp::endpoint& from, SourceInfo info);
+  void UnregisterSource(const boost::asio::ip::udp::endpoint& from);
+
+  boost::asio::ip::udp::endpoint LocalEndpoint(PortRole role) const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace aicc::rtp
