@@ -24,7 +24,7 @@ apt_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox libsox-fmt-all
   shellcheck postgresql
-  python3-onnx
+  python3-onnx python3-jsonschema
 )
 
 sudo_cmd=()

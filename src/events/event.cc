@@ -1,0 +1,146 @@
+#include "events/event.h"
+
+#include <cmath>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+
+namespace aicc::events {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Scores are sent with 3 decimals, times with millisecond precision: enough
+// for a backend and stable across platforms.
+double Round(double v, int decimals) {
+  const double f = std::pow(10.0, decimals);
+  return std::round(v * f) / f;
+}
+
+std::optional<std::chrono::system_clock::time_point> ParseTimestamp(const std::string& s) {
+  // 2026-11-24T00:36:33.712345Z
+  std::tm tm{};
+  int micros = 0;
+  char z = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%6d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &micros, &z) != 8 ||
+      z != 'Z') {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t t = timegm(&tm);
+  return std::chrono::system_clock::from_time_t(t) + std::chrono::microseconds(micros);
+}
+
+}  // namespace
+
+std::string_view TypeName(const Event& e) {
+  switch (e.body.index()) {
+    case 0:
+      return "metadata_start";
+    case 1:
+      return "turn_complete";
+    default:
+      return "metadata_end";
+  }
+}
+
+std::string ToJson(const Event& e) {
+  Json j;
+  j["type"] = TypeName(e);
+  j["call_id"] = e.call_id;
+  if (const auto* s = std::get_if<MetadataStart>(&e.body)) {
+    j["customer_number"] = s->customer_number;
+    j["agent_id"] = s->agent_id ? Json(*s->agent_id) : Json(nullptr);
+    j["timestamp"] = core::FormatTimestamp(e.timestamp);
+    j["channel_id"] = s->channel_id;
+  } else if (const auto* t = std::get_if<TurnComplete>(&e.body)) {
+    j["speaker"] = core::ToString(t->speaker);
+    j["start_time"] = Round(t->start_time, 3);
+    j["end_time"] = Round(t->end_time, 3);
+    j["transcript"] = t->transcript;
+    j["decision"] = t->complete ? "complete" : "incomplete";
+    j["fusion_score"] = Round(t->fusion_score, 3);
+    j["timestamp"] = core::FormatTimestamp(e.timestamp);
+    j["morpheme_score"] = Round(t->morpheme_score, 3);
+    j["duration_score"] = Round(t->duration_score, 3);
+    j["silence_score"] = Round(t->silence_score, 3);
+    j["silence_ms"] = t->silence_ms;
+    j["stt_confidence"] = t->stt_confidence ? Json(Round(*t->stt_confidence, 3)) : Json(nullptr);
+    j["stt_final"] = t->stt_final;
+  } else {
+    const auto& m = std::get<MetadataEnd>(e.body);
+    j["total_duration"] = Round(m.total_duration, 3);
+    j["turn_count"] = m.turn_count;
+    j["complete_turns"] = m.complete_turns;
+    j["incomplete_turns"] = m.incomplete_turns;
+    j["timestamp"] = core::FormatTimestamp(e.timestamp);
+    j["speech_ratio"] = Round(m.speech_ratio, 3);
+    j["end_reason"] = m.end_reason;
+  }
+  j["event_id"] = e.event_id;
+  j["seq"] = e.seq;
+  // Invalid UTF-8 from a recognizer must not make the event unsendable:
+  // replace it rather than throw.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+boost::system::result<Event, ParseError> FromJson(std::string_view text) {
+  const Json j = Json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return ParseError{"not a JSON object"};
+  try {
+    Event e;
+    e.call_id = j.at("call_id").get<std::string>();
+    e.event_id = j.at("event_id").get<std::string>();
+    e.seq = j.at("seq").get<std::uint64_t>();
+    auto ts = ParseTimestamp(j.at("timestamp").get<std::string>());
+    if (!ts) return ParseError{"bad timestamp"};
+    e.timestamp = *ts;
+    const std::string type = j.at("type").get<std::string>();
+    if (type == "metadata_start") {
+      MetadataStart s;
+      s.customer_number = j.at("customer_number").get<std::string>();
+      if (!j.at("agent_id").is_null()) s.agent_id = j.at("agent_id").get<std::string>();
+      s.channel_id = j.value("channel_id", "");
+      e.body = s;
+    } else if (type == "turn_complete") {
+      TurnComplete t;
+      auto speaker = core::ParseSpeaker(j.at("speaker").get<std::string>());
+      if (!speaker) return ParseError{"bad speaker"};
+      t.speaker = *speaker;
+      t.start_time = j.at("start_time").get<double>();
+      t.end_time = j.at("end_time").get<double>();
+      t.transcript = j.at("transcript").get<std::string>();
+      const std::string decision = j.at("decision").get<std::string>();
+      if (decision != "complete" && decision != "incomplete") return ParseError{"bad decision"};
+      t.complete = decision == "complete";
+      t.fusion_score = j.at("fusion_score").get<double>();
+      t.morpheme_score = j.at("morpheme_score").get<double>();
+      t.duration_score = j.at("duration_score").get<double>();
+      t.silence_score = j.at("silence_score").get<double>();
+      t.silence_ms = j.at("silence_ms").get<std::int64_t>();
+      if (!j.at("stt_confidence").is_null())
+        t.stt_confidence = j.at("stt_confidence").get<double>();
+      t.stt_final = j.at("stt_final").get<bool>();
+      e.body = t;
+    } else if (type == "metadata_end") {
+      MetadataEnd m;
+      m.total_duration = j.at("total_duration").get<double>();
+      m.turn_count = j.at("turn_count").get<int>();
+      m.complete_turns = j.at("complete_turns").get<int>();
+      m.incomplete_turns = j.at("incomplete_turns").get<int>();
+      m.speech_ratio = j.at("speech_ratio").get<double>();
+      m.end_reason = j.at("end_reason").get<std::string>();
+      e.body = m;
+    } else {
+      return ParseError{"unknown event type '" + type + "'"};
+    }
+    return e;
+  } catch (const Json::exception& ex) {
+    return ParseError{ex.what()};
+  }
+}
+
+}  // namespace aicc::events

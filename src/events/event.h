@@ -1,0 +1,76 @@
+// The wire contract (DESIGN.md §4): the events aicc sends to backends and
+// their JSON. Field names and meanings of the old system are kept exactly and
+// in its order; aicc only adds fields (event_id, seq, score parts).
+//
+// Usage:
+//   events::Event e{...};
+//   std::string text = events::ToJson(e);        // one WebSocket text frame
+//   auto back = events::FromJson(text);           // for journals and tests
+//
+// Thread safety: value types and pure functions.
+#pragma once
+
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "core/speaker.h"
+
+namespace aicc::events {
+
+struct MetadataStart {
+  std::string customer_number = "unknown";  // caller id, or "unknown"
+  std::optional<std::string> agent_id;      // null until known
+  std::string channel_id;                   // Asterisk channel id of the customer ("" without ARI)
+};
+
+struct TurnComplete {
+  core::Speaker speaker = core::Speaker::kCustomer;
+  double start_time = 0;  // seconds from call start
+  double end_time = 0;
+  std::string transcript;
+  bool complete = false;  // "decision": complete | incomplete
+  double fusion_score = 0;
+  double morpheme_score = 0;
+  double duration_score = 0;
+  double silence_score = 0;
+  std::int64_t silence_ms = 0;  // the pause that ended the utterance
+  std::optional<double> stt_confidence;
+  bool stt_final = false;
+};
+
+struct MetadataEnd {
+  double total_duration = 0;  // seconds
+  int turn_count = 0;
+  int complete_turns = 0;
+  int incomplete_turns = 0;
+  double speech_ratio = 0;  // speech seconds / call seconds
+  std::string end_reason;   // hangup | idle_timeout | shutdown | agent_unavailable | ...
+};
+
+struct Event {
+  using Body = std::variant<MetadataStart, TurnComplete, MetadataEnd>;
+  std::string event_id;   // UUID, stable across redelivery
+  std::string call_id;    // UUID
+  std::uint64_t seq = 0;  // per call, from 0
+  std::chrono::system_clock::time_point timestamp;
+  Body body;
+};
+
+// "metadata_start" | "turn_complete" | "metadata_end"
+std::string_view TypeName(const Event& e);
+
+// Compact JSON, UTF-8 kept as is (ensure_ascii off), fields in the old
+// system's order followed by aicc's additions.
+std::string ToJson(const Event& e);
+
+struct ParseError {
+  std::string message;
+};
+boost::system::result<Event, ParseError> FromJson(std::string_view json);
+
+}  // namespace aicc::events

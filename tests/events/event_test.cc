@@ -1,0 +1,130 @@
+#include "events/event.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/ids.h"
+
+namespace aicc::events {
+namespace {
+
+Event Base(Event::Body body) {
+  Event e;
+  e.event_id = "0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10";
+  e.call_id = "6f1c2b7a-3d4e-4f5a-8b6c-7d8e9f0a1b2c";
+  e.seq = 3;
+  e.timestamp = std::chrono::system_clock::time_point(std::chrono::microseconds(1795480593712345));
+  e.body = std::move(body);
+  return e;
+}
+
+Event Turn() {
+  TurnComplete t;
+  t.speaker = core::Speaker::kAgent;
+  t.start_time = 1.23456;
+  t.end_time = 4.5;
+  t.transcript = "카드 분실 신고 접수되었습니다.";
+  t.complete = true;
+  t.fusion_score = 0.87654;
+  t.morpheme_score = 0.95;
+  t.duration_score = 0.8;
+  t.silence_score = 0.7;
+  t.silence_ms = 820;
+  t.stt_confidence = 0.91;
+  t.stt_final = true;
+  return Base(t);
+}
+
+TEST(EventTest, TurnCompleteJsonKeepsOldFieldsInOrderAndKoreanReadable) {
+  EXPECT_EQ(
+      ToJson(Turn()),
+      R"({"type":"turn_complete","call_id":"6f1c2b7a-3d4e-4f5a-8b6c-7d8e9f0a1b2c","speaker":"agent",)"
+      R"("start_time":1.235,"end_time":4.5,"transcript":"카드 분실 신고 접수되었습니다.","decision":"complete",)"
+      R"("fusion_score":0.877,"timestamp":"2026-11-24T00:36:33.712345Z","morpheme_score":0.95,)"
+      R"("duration_score":0.8,"silence_score":0.7,"silence_ms":820,"stt_confidence":0.91,"stt_final":true,)"
+      R"("event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10","seq":3})");
+}
+
+TEST(EventTest, MetadataEvents) {
+  MetadataStart s;
+  s.customer_number = "01012345678";
+  s.channel_id = "1795480593.0";
+  EXPECT_EQ(
+      ToJson(Base(s)),
+      R"({"type":"metadata_start","call_id":"6f1c2b7a-3d4e-4f5a-8b6c-7d8e9f0a1b2c","customer_number":"01012345678",)"
+      R"("agent_id":null,"timestamp":"2026-11-24T00:36:33.712345Z","channel_id":"1795480593.0",)"
+      R"("event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10","seq":3})");
+  MetadataEnd m{61.2, 10, 7, 3, 0.4567, "hangup"};
+  const std::string j = ToJson(Base(m));
+  EXPECT_NE(
+      j.find(R"("total_duration":61.2,"turn_count":10,"complete_turns":7,"incomplete_turns":3,)"),
+      std::string::npos)
+      << j;
+  EXPECT_NE(j.find(R"("speech_ratio":0.457,"end_reason":"hangup")"), std::string::npos) << j;
+}
+
+TEST(EventTest, RoundTripsThroughJson) {
+  for (const Event& e : {Turn(), Base(MetadataStart{"unknown", std::string("agent01"), ""}),
+                         Base(MetadataEnd{3, 1, 1, 0, 0.5, "shutdown"})}) {
+    auto back = FromJson(ToJson(e));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(ToJson(*back), ToJson(e));
+  }
+}
+
+TEST(EventTest, InvalidUtf8InTranscriptIsReplacedNotThrown) {
+  Event e = Turn();
+  std::get<TurnComplete>(e.body).transcript = std::string("ok\xff\xfe", 4);
+  std::string j;
+  EXPECT_NO_THROW(j = ToJson(e));
+  EXPECT_NE(j.find("ok\xEF\xBF\xBD"), std::string::npos);
+}
+
+TEST(EventTest, BadJsonIsAnErrorValue) {
+  for (
+      const char* bad :
+      {"", "[]", "{", R"({"type":"x"})",
+       R"({"type":"nope","call_id":"a","event_id":"b","seq":0,"timestamp":"2026-11-24T00:36:33.712345Z"})",
+       R"({"type":"metadata_end","call_id":"a","event_id":"b","seq":-1,"timestamp":"x"})"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(FromJson(bad));
+  }
+}
+
+// Real output against the published JSON Schema (python3-jsonschema).
+TEST(EventTest, OutputValidatesAgainstTheSchema) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("aicc_events_" + std::to_string(::getpid()) + ".jsonl");
+  {
+    std::ofstream out(path);
+    Event start = Base(MetadataStart{});
+    start.call_id = core::NewUuid();
+    start.event_id = core::NewUuid();
+    out << ToJson(start) << "\n" << ToJson(Turn()) << "\n";
+    Event no_stt = Turn();
+    auto& t = std::get<TurnComplete>(no_stt.body);
+    t.stt_confidence.reset();
+    t.stt_final = false;
+    t.transcript.clear();
+    out << ToJson(no_stt) << "\n" << ToJson(Base(MetadataEnd{3, 1, 1, 0, 0.5, "shutdown"})) << "\n";
+  }
+  const std::string cmd = std::string("/usr/bin/python3 ") + AICC_SOURCE_DIR +
+                          "/tests/validate_events.py " + AICC_SOURCE_DIR +
+                          "/docs/events.schema.json " + path.string();
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  // And the schema rejects a broken event (the check can fail).
+  {
+    std::ofstream out(path);
+    std::string j = ToJson(Turn());
+    j.replace(j.find("\"complete\""), 10, "\"maybe\"");
+    out << j << "\n";
+  }
+  EXPECT_NE(std::system((cmd + " >/dev/null").c_str()), 0);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace aicc::events
