@@ -19,5 +19,6 @@ const std::vector<Command>& Commands();
 
 void AddVersionCommand(CLI::App& app, int& exit_code);
 void AddConfigCommand(CLI::App& app, int& exit_code);
+void AddTurnCommand(CLI::App& app, int& exit_code);
 
 }  // namespace aicc::app

@@ -1,0 +1,155 @@
+// `aicc turn`: the turn analyzer on text — one utterance (argument or stdin
+// lines) as JSON, or a labelled corpus with an accuracy report.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "turn/detector.h"
+#include "turn/korean_analyzer.h"
+
+namespace aicc::app {
+namespace {
+
+turn::Analysis AnalyzeWith(const std::string& mode, const turn::KoreanAnalyzer& analyzer,
+                           const std::string& text) {
+  return mode == "seed" ? turn::SeedAnalyze(text) : analyzer.Analyze(text);
+}
+
+std::string AnalysisJson(const std::string& text, const turn::Analysis& a) {
+  nlohmann::ordered_json j;
+  j["text"] = text;
+  j["class"] = turn::ToString(a.ending);
+  j["score"] = std::round(a.score * 1000) / 1000;
+  j["reason"] = a.reason;
+  j["last_word"] = a.last_word;
+  j["decision"] = a.complete() ? "complete" : "incomplete";
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+struct Counts {
+  int correct = 0;
+  int total = 0;
+};
+
+int Evaluate(const std::string& path, const std::string& mode, bool show_errors) {
+  std::ifstream in(path);
+  if (!in) {
+    fmt::print(stderr, "aicc turn: cannot open {}\n", path);
+    return 2;
+  }
+  turn::KoreanAnalyzer analyzer;
+  std::map<std::string, Counts> by_category;
+  // confusion[label][predicted]
+  std::map<std::string, std::map<std::string, int>> confusion;
+  Counts all;
+  std::string line;
+  int line_no = 0;
+  int malformed = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> cols;
+    std::size_t start = 0;
+    for (int i = 0; i < 3; ++i) {
+      const auto tab = line.find('\t', start);
+      if (tab == std::string::npos) break;
+      cols.push_back(line.substr(start, tab - start));
+      start = tab + 1;
+    }
+    if (cols.size() != 3 || (cols[0] != "complete" && cols[0] != "incomplete")) {
+      if (++malformed <= 3)
+        fmt::print(stderr, "{}:{}: skipped: expected label<TAB>speaker<TAB>category<TAB>text\n",
+                   path, line_no);
+      continue;
+    }
+    const std::string text = line.substr(start);
+    const turn::Analysis a = AnalyzeWith(mode, analyzer, text);
+    const std::string predicted = a.complete() ? "complete" : "incomplete";
+    const bool ok = predicted == cols[0];
+    auto& cat = by_category[cols[2]];
+    cat.total++;
+    cat.correct += ok;
+    all.total++;
+    all.correct += ok;
+    confusion[cols[0]][predicted]++;
+    if (!ok && show_errors) {
+      fmt::print("MISS {:<10} {:<14} {:<13} {:.2f} {}  ({})\n", cols[0], cols[2],
+                 turn::ToString(a.ending), a.score, text, a.reason);
+    }
+  }
+  fmt::print("mode {}  corpus {}\n\n{:<16} {:>8} {:>8}\n", mode, path, "category", "correct",
+             "accuracy");
+  for (const auto& [name, c] : by_category) {
+    fmt::print("{:<16} {:>4}/{:<4} {:>7.1f}%\n", name, c.correct, c.total,
+               100.0 * c.correct / c.total);
+  }
+  fmt::print("\n{:<12} {:>10} {:>10}\n", "label", "precision", "recall");
+  for (const char* label : {"complete", "incomplete"}) {
+    int tp = confusion[label][label];
+    int predicted = 0;
+    for (const auto& [l, row] : confusion) predicted += row.count(label) ? row.at(label) : 0;
+    int actual = 0;
+    for (const auto& [p, n] : confusion[label]) actual += n;
+    fmt::print("{:<12} {:>10.3f} {:>10.3f}\n", label,
+               predicted ? static_cast<double>(tp) / predicted : 0.0,
+               actual ? static_cast<double>(tp) / actual : 0.0);
+  }
+  fmt::print("\nconfusion (rows: label, columns: predicted)\n{:<12} {:>10} {:>10}\n", "",
+             "complete", "incomplete");
+  for (const char* label : {"complete", "incomplete"}) {
+    fmt::print("{:<12} {:>10} {:>10}\n", label, confusion[label]["complete"],
+               confusion[label]["incomplete"]);
+  }
+  if (all.total == 0) {
+    fmt::print(stderr, "aicc turn: no labelled lines in {}\n", path);
+    return 2;
+  }
+  fmt::print("accuracy {:.4f} ({}/{})\n", static_cast<double>(all.correct) / all.total, all.correct,
+             all.total);
+  return 0;
+}
+
+}  // namespace
+
+void AddTurnCommand(CLI::App& app, int& exit_code) {
+  auto* cmd =
+      app.add_subcommand("turn", "Run the Korean turn analyzer on text or on a labelled corpus");
+  struct Args {
+    std::vector<std::string> text;
+    std::string eval;
+    std::string mode = "aicc";
+    bool errors = false;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option(
+      "text", args->text,
+      "Utterance to analyse (several words are joined); none: one utterance per stdin line");
+  cmd->add_option("--eval", args->eval, "Labelled TSV corpus: label, speaker, category, text");
+  cmd->add_option("--mode", args->mode, "aicc (default) or seed (the old system's rules)")
+      ->check(CLI::IsMember({"aicc", "seed"}));
+  cmd->add_flag("--errors", args->errors, "With --eval: list every misjudged line");
+  cmd->callback([args, &exit_code] {
+    if (!args->eval.empty()) {
+      exit_code = Evaluate(args->eval, args->mode, args->errors);
+      return;
+    }
+    turn::KoreanAnalyzer analyzer;
+    if (!args->text.empty()) {
+      std::string text;
+      for (const auto& t : args->text) text += (text.empty() ? "" : " ") + t;
+      fmt::print("{}\n", AnalysisJson(text, AnalyzeWith(args->mode, analyzer, text)));
+    } else {
+      std::string line;
+      while (std::getline(std::cin, line))
+        fmt::print("{}\n", AnalysisJson(line, AnalyzeWith(args->mode, analyzer, line)));
+    }
+    exit_code = 0;
+  });
+}
+
+}  // namespace aicc::app

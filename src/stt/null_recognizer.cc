@@ -1,0 +1,52 @@
+#include <boost/asio/post.hpp>
+
+#include "core/logging.h"
+#include "stt/recognizer.h"
+
+namespace aicc::stt {
+namespace {
+
+class NullSession final : public RecognizerSession {
+ public:
+  explicit NullSession(boost::asio::any_io_executor ex) : executor_(std::move(ex)) {}
+  void SpeechStart(std::span<const std::int16_t>) override {}
+  void SpeechAudio(std::span<const std::int16_t>) override {}
+  void SpeechEnd(std::function<void(SpeechResult)> done) override {
+    // Answer asynchronously, as a real recognizer would, so callers never
+    // depend on a synchronous callback.
+    boost::asio::post(executor_, [done = std::move(done)] { done(SpeechResult{}); });
+  }
+  void Close() override {}
+
+ private:
+  boost::asio::any_io_executor executor_;
+};
+
+class NullRecognizer final : public Recognizer {
+ public:
+  std::unique_ptr<RecognizerSession> Open(SessionContext ctx) override {
+    return std::make_unique<NullSession>(ctx.executor);
+  }
+  std::string_view Name() const override { return "none"; }
+};
+
+}  // namespace
+
+std::unique_ptr<Recognizer> MakeNullRecognizer() { return std::make_unique<NullRecognizer>(); }
+
+boost::system::result<std::unique_ptr<Recognizer>, std::string> MakeRecognizer(
+    const GoogleOptions& options, core::MetricsRegistry*) {
+  if (options.engine == "none") return MakeNullRecognizer();
+  if (options.engine == "auto" && options.credentials_path.empty() && !options.insecure) {
+    core::Logger("stt")->warn(
+        "speech-to-text off: no Google credentials (set GOOGLE_APPLICATION_CREDENTIALS to a "
+        "service-account "
+        "JSON file); turns are still detected and sent with empty transcripts");
+    return MakeNullRecognizer();
+  }
+  return std::string(
+      "the Google Speech-to-Text V2 client is not built into this aicc yet (stt.engine=google); "
+      "use stt.engine=none or auto");
+}
+
+}  // namespace aicc::stt

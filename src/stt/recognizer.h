@@ -1,0 +1,95 @@
+// Speech-to-text behind one interface: a Recognizer opens one session per
+// speaker stream; the session gets each utterance's audio as the segmenter
+// finds it and answers, per utterance, with the text that covers it.
+//
+// Usage (all on the call's strand):
+//   auto session = recognizer.Open({call_id, Speaker::kCustomer, 8000, strand});
+//   session->SpeechStart(pre_roll);
+//   session->SpeechAudio(pcm);          // repeatedly
+//   session->SpeechEnd([](stt::SpeechResult r) { ... });   // exactly once per utterance
+//   session->Close();
+//
+// Threading: sessions are used only on ctx.executor and call back only on it.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/system/result.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/metrics.h"
+#include "core/speaker.h"
+
+namespace aicc::stt {
+
+struct SpeechResult {
+  std::string transcript;
+  bool is_final = false;
+  std::optional<double> confidence;
+};
+
+struct SessionContext {
+  std::string call_id;
+  core::Speaker speaker = core::Speaker::kCustomer;
+  int sample_rate = 8000;                 // of the PCM pushed: 8000 or 16000
+  boost::asio::any_io_executor executor;  // the call's strand
+};
+
+class RecognizerSession {
+ public:
+  virtual ~RecognizerSession() = default;
+  virtual void SpeechStart(std::span<const std::int16_t> pre_roll) = 0;
+  virtual void SpeechAudio(std::span<const std::int16_t> pcm) = 0;
+  // `done` is called exactly once on the session's executor: with the final
+  // text covering the utterance, or after the final-wait bound the latest
+  // interim (is_final=false), or empty on error / without a recognizer.
+  virtual void SpeechEnd(std::function<void(SpeechResult)> done) = 0;
+  // No callbacks after Close returns (pending ones are answered first).
+  virtual void Close() = 0;
+};
+
+class Recognizer {
+ public:
+  virtual ~Recognizer() = default;
+  virtual std::unique_ptr<RecognizerSession> Open(SessionContext ctx) = 0;
+  // "none", or "google/<model>".
+  virtual std::string_view Name() const = 0;
+};
+
+// No speech-to-text: every utterance gets an empty, non-final result (turns
+// still flow, decided from pause and duration).
+std::unique_ptr<Recognizer> MakeNullRecognizer();
+
+struct GoogleOptions {
+  std::string engine = "auto";  // auto | google | none
+  std::string credentials_path;
+  std::string project;
+  std::string location = "global";
+  std::string recognizer;
+  std::string language = "ko-KR";
+  std::string model = "telephony";
+  std::string encoding = "linear16";
+  int sample_rate = 8000;
+  std::vector<std::string> phrases;
+  std::string phrases_path;
+  double phrase_boost = 10;
+  int rotation_sec = 270;
+  int idle_close_ms = 5000;
+  int final_wait_ms = 1500;
+  int max_streams_per_channel = 50;
+  std::string endpoint;
+  bool insecure = false;
+};
+
+// Chooses the recognizer from the options: `none`, or `auto` without
+// credentials, gives the null recognizer (with one clear warning for auto).
+boost::system::result<std::unique_ptr<Recognizer>, std::string> MakeRecognizer(
+    const GoogleOptions& options, core::MetricsRegistry* metrics);
+
+}  // namespace aicc::stt

@@ -1,0 +1,31 @@
+// The grammar's data tables (defined in ending_tables.cc).
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "turn/korean_analyzer.h"
+
+namespace aicc::turn::internal {
+
+// An ending, written in compatibility jamo so it matches whatever syllable
+// carries it ("ㅂㄴㅣㄷㅏ" matches 합니다, 갑니다, 됩니다, 습니다).
+struct EndingRule {
+  std::string_view jamo;
+  EndingClass ending;
+  double score;
+  std::string_view reason;
+};
+
+std::span<const EndingRule> EndingRules();
+// Whole words (last word of the utterance).
+std::span<const std::string_view> Fillers();
+std::span<const std::string_view> TrailingWords();
+std::span<const std::string_view> DanglingAdverbs();
+std::span<const std::string_view> Backchannels();
+// Nouns whose spelling looks like an ending (필요 ends in 요, 어머니 in 니).
+std::span<const std::string_view> NounExceptions();
+// Counters/units that follow a number being dictated (년, 월, 번, ...).
+std::span<const std::string_view> NumberUnits();
+
+}  // namespace aicc::turn::internal

@@ -1,0 +1,220 @@
+#include "turn/korean_analyzer.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "turn/internal/hangul.h"
+#include "turn/internal/tables.h"
+
+namespace aicc::turn {
+namespace {
+
+using internal::DecodeUtf8;
+using internal::EncodeUtf8;
+using internal::IsHangulSyllable;
+using internal::ToJamo;
+
+bool IsSpace(char32_t c) {
+  return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == 0x3000 || c == 0xA0;
+}
+bool IsDigit(char32_t c) { return (c >= U'0' && c <= U'9') || (c >= 0xFF10 && c <= 0xFF19); }
+bool IsTerminalMark(char32_t c) {
+  return c == U'.' || c == U'?' || c == U'!' || c == U',' || c == U'~' || c == 0x2026 ||
+         c == U'"' || c == U'\'' || c == 0xFF1F || c == 0xFF0E || c == 0x3002 || c == U')' ||
+         c == U']';
+}
+bool IsNumeralSyllable(char32_t c) {
+  static constexpr std::u32string_view kNumerals = U"공영일이삼사오육륙칠팔구십백천만억";
+  return kNumerals.find(c) != std::u32string_view::npos;
+}
+
+template <typename List>
+bool InList(const List& list, const std::string& word) {
+  return std::find(list.begin(), list.end(), word) != list.end();
+}
+
+struct Prepared {
+  std::vector<std::u32string> words;
+  char32_t mark = 0;  // last terminal punctuation seen: ? . ! ,
+};
+
+Prepared Prepare(std::string_view utf8) {
+  std::u32string text = DecodeUtf8(utf8);
+  Prepared p;
+  // Strip trailing spaces and terminal punctuation, remembering the
+  // strongest mark ('?' beats '.', which beats ',').
+  while (!text.empty() && (IsSpace(text.back()) || IsTerminalMark(text.back()))) {
+    const char32_t c = text.back();
+    if (c == U'?' || c == 0xFF1F)
+      p.mark = U'?';
+    else if ((c == U'.' || c == U'!' || c == 0x3002 || c == 0xFF0E) && p.mark != U'?')
+      p.mark = U'.';
+    else if (c == U',' && !p.mark)
+      p.mark = U',';
+    text.pop_back();
+  }
+  std::u32string word;
+  for (char32_t c : text) {
+    if (IsSpace(c)) {
+      if (!word.empty()) p.words.push_back(std::move(word));
+      word.clear();
+    } else {
+      word.push_back(c);
+    }
+  }
+  if (!word.empty()) p.words.push_back(std::move(word));
+  // Punctuation inside the last word ("그래요.그런데") splits sentences.
+  if (!p.words.empty()) {
+    auto& last = p.words.back();
+    const auto cut = last.find_last_of(U".?!,");
+    if (cut != std::u32string::npos && cut + 1 < last.size()) last = last.substr(cut + 1);
+  }
+  return p;
+}
+
+bool AllDigits(std::u32string_view w) {
+  bool any = false;
+  for (char32_t c : w) {
+    if (IsDigit(c))
+      any = true;
+    else if (c != U'-' && c != U'.' && c != U'/')
+      return false;
+  }
+  return any;
+}
+
+bool AllNumerals(std::u32string_view w) {
+  return !w.empty() && std::all_of(w.begin(), w.end(), IsNumeralSyllable);
+}
+
+// "11월", "1992년", "3시", "5개": digits followed by a counter.
+bool DigitsWithUnit(std::u32string_view w) {
+  std::size_t i = 0;
+  while (i < w.size() && IsDigit(w[i])) ++i;
+  if (i == 0 || i == w.size()) return false;
+  return InList(internal::NumberUnits(), EncodeUtf8(w.substr(i)));
+}
+
+Analysis Make(EndingClass c, double score, std::string reason, const std::u32string& word) {
+  Analysis a;
+  a.ending = c;
+  a.score = score;
+  a.reason = std::move(reason);
+  a.last_word = EncodeUtf8(word);
+  return a;
+}
+
+}  // namespace
+
+std::string_view ToString(EndingClass c) {
+  switch (c) {
+    case EndingClass::kEmpty:
+      return "empty";
+    case EndingClass::kFormalFinal:
+      return "formal_final";
+    case EndingClass::kPoliteFinal:
+      return "polite_final";
+    case EndingClass::kCasualFinal:
+      return "casual_final";
+    case EndingClass::kQuestionMark:
+      return "question_mark";
+    case EndingClass::kBackchannel:
+      return "backchannel";
+    case EndingClass::kConnective:
+      return "connective";
+    case EndingClass::kParticle:
+      return "particle";
+    case EndingClass::kAdnominal:
+      return "adnominal";
+    case EndingClass::kFiller:
+      return "filler";
+    case EndingClass::kTrailingWord:
+      return "trailing_word";
+    case EndingClass::kNumber:
+      return "number";
+    case EndingClass::kCutoff:
+      return "cutoff";
+    case EndingClass::kNoun:
+      return "noun";
+    case EndingClass::kUnknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+KoreanAnalyzer::KoreanAnalyzer() = default;
+
+Analysis KoreanAnalyzer::Analyze(std::string_view utf8) const {
+  const Prepared p = Prepare(utf8);
+  if (p.words.empty()) return Make(EndingClass::kEmpty, 0.5, "no transcript", {});
+  const std::u32string& last = p.words.back();
+  const std::string last_utf8 = EncodeUtf8(last);
+  const bool question = p.mark == U'?';
+
+  // Words that decide by themselves, before any ending rule.
+  if (InList(internal::TrailingWords(), last_utf8)) {
+    return Make(EndingClass::kTrailingWord, 0.1, "trailing connective word '" + last_utf8 + "'",
+                last);
+  }
+  if (question) {
+    // The recognizer heard a rising question: complete, even as a fragment.
+    return Make(EndingClass::kQuestionMark, 0.95, "recognizer marked a question '?'", last);
+  }
+  if (InList(internal::Fillers(), last_utf8)) {
+    return Make(EndingClass::kFiller, 0.1, "filler '" + last_utf8 + "' at the end", last);
+  }
+  if (InList(internal::Backchannels(), last_utf8)) {
+    return Make(EndingClass::kBackchannel, 0.92, "short answer / backchannel '" + last_utf8 + "'",
+                last);
+  }
+  if (InList(internal::DanglingAdverbs(), last_utf8)) {
+    return Make(EndingClass::kFiller, 0.15, "adverb '" + last_utf8 + "' waiting for its predicate",
+                last);
+  }
+  // Numbers being dictated: the speaker pauses between groups.
+  const bool previous_numeric = p.words.size() >= 2 && (AllDigits(p.words[p.words.size() - 2]) ||
+                                                        AllNumerals(p.words[p.words.size() - 2]));
+  if (AllDigits(last) || DigitsWithUnit(last) ||
+      (AllNumerals(last) && (last.size() >= 2 || previous_numeric))) {
+    return Make(EndingClass::kNumber, 0.2, "number being dictated", last);
+  }
+  if (InList(internal::NounExceptions(), last_utf8)) {
+    return Make(EndingClass::kNoun, 0.3, "noun '" + last_utf8 + "' without a predicate", last);
+  }
+
+  // The ending grammar: the longest jamo suffix wins.
+  const bool hangul_end = IsHangulSyllable(last.back());
+  if (hangul_end) {
+    const std::u32string jamo = ToJamo(last);
+    const internal::EndingRule* best = nullptr;
+    std::size_t best_len = 0;
+    for (const auto& rule : internal::EndingRules()) {
+      const std::u32string pattern = DecodeUtf8(rule.jamo);
+      if (pattern.size() <= best_len || pattern.size() > jamo.size()) continue;
+      if (jamo.compare(jamo.size() - pattern.size(), pattern.size(), pattern) != 0) continue;
+      // A bare vowel ending (casual -아/-어) needs a word of two or more
+      // syllables: a single syllable is more often a fragment or a noun.
+      if (pattern.size() == 1 && rule.ending == EndingClass::kCasualFinal && last.size() < 2)
+        continue;
+      best = &rule;
+      best_len = pattern.size();
+    }
+    if (best) {
+      double score = best->score;
+      std::string reason(best->reason);
+      if (p.mark == U',') {
+        score = std::min(score, 0.3);
+        reason += ", followed by a comma";
+      }
+      return Make(best->ending, score, reason, last);
+    }
+    if (last.size() == 1 && p.words.size() > 1) {
+      return Make(EndingClass::kCutoff, 0.2, "single syllable '" + last_utf8 + "' (cut off?)",
+                  last);
+    }
+    return Make(EndingClass::kNoun, p.mark == U'.' ? 0.35 : 0.3, "bare noun phrase", last);
+  }
+  return Make(EndingClass::kUnknown, 0.4, "no Korean ending found", last);
+}
+
+}  // namespace aicc::turn

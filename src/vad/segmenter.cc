@@ -1,0 +1,140 @@
+#include "vad/segmenter.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace aicc::vad {
+
+Segmenter::Segmenter(SegmenterOptions options, std::unique_ptr<Vad> vad, Listener& listener)
+    : options_(options),
+      vad_(std::move(vad)),
+      listener_(listener),
+      rate_(vad_->SampleRate()),
+      chunk_size_(vad_->ChunkSamples()) {
+  pending_.resize(chunk_size_);
+  chunk_f_.resize(chunk_size_);
+  // Room for the pre-roll plus the longest candidate (min_speech of voice
+  // interrupted by up to min_silence), twice over for the compaction slack.
+  const std::size_t keep = Samples(options_.pre_roll) + Samples(options_.min_speech) +
+                           Samples(options_.min_silence) + 2 * chunk_size_;
+  recent_.resize(2 * keep + chunk_size_);
+}
+
+void Segmenter::Push(std::span<const std::int16_t> pcm) {
+  while (!pcm.empty()) {
+    const std::size_t n = std::min(pcm.size(), chunk_size_ - pending_size_);
+    std::memcpy(pending_.data() + pending_size_, pcm.data(), n * sizeof(std::int16_t));
+    pending_size_ += n;
+    pcm = pcm.subspan(n);
+    if (pending_size_ == chunk_size_) {
+      ProcessChunk(pending_);
+      pending_size_ = 0;
+    }
+  }
+}
+
+void Segmenter::Remember(std::span<const std::int16_t> chunk) {
+  const std::size_t keep = recent_.size() / 2;
+  if (recent_end_ + chunk.size() > recent_.size()) {
+    // Keep only the newest `keep` samples.
+    const std::size_t have = recent_end_ - recent_begin_;
+    const std::size_t retain = std::min(have, keep);
+    const std::size_t from = recent_end_ - retain;
+    std::memmove(recent_.data(), recent_.data() + from, retain * sizeof(std::int16_t));
+    recent_first_sample_ += from - recent_begin_;
+    recent_begin_ = 0;
+    recent_end_ = retain;
+  }
+  std::memcpy(recent_.data() + recent_end_, chunk.data(), chunk.size() * sizeof(std::int16_t));
+  recent_end_ += chunk.size();
+  // Trim the front beyond what pre-roll + candidate can need.
+  const std::uint64_t end_sample = recent_first_sample_ + (recent_end_ - recent_begin_);
+  if (end_sample - recent_first_sample_ > keep) {
+    const std::size_t drop = static_cast<std::size_t>(end_sample - recent_first_sample_ - keep);
+    recent_begin_ += drop;
+    recent_first_sample_ += drop;
+  }
+}
+
+std::span<const std::int16_t> Segmenter::RecentSince(std::uint64_t sample) const {
+  const std::uint64_t from = std::max(sample, recent_first_sample_);
+  const std::size_t offset = recent_begin_ + static_cast<std::size_t>(from - recent_first_sample_);
+  return std::span<const std::int16_t>(recent_.data() + offset, recent_end_ - offset);
+}
+
+void Segmenter::ProcessChunk(std::span<const std::int16_t> chunk) {
+  for (std::size_t i = 0; i < chunk.size(); ++i)
+    chunk_f_[i] = static_cast<float>(chunk[i]) / 32768.0f;
+  const float p = vad_->Process(chunk_f_);
+  last_p_ = p;
+  Remember(chunk);
+  const std::uint64_t chunk_start = position_;
+  position_ += chunk.size();
+  const bool voiced = p >= options_.end_threshold;
+
+  switch (state_) {
+    case State::kSilence:
+      if (p >= options_.threshold) {
+        state_ = State::kCandidate;
+        start_sample_ = chunk_start;
+        voiced_samples_ = chunk.size();
+        silence_run_ = 0;
+        last_voice_end_ = position_;
+      }
+      break;
+    case State::kCandidate:
+      if (voiced) {
+        voiced_samples_ += chunk.size();
+        silence_run_ = 0;
+        last_voice_end_ = position_;
+      } else {
+        silence_run_ += chunk.size();
+        if (silence_run_ >= Samples(options_.min_silence)) state_ = State::kSilence;  // too short
+      }
+      break;
+    case State::kSpeech:
+      listener_.OnSpeechAudio(chunk);
+      if (voiced) {
+        silence_run_ = 0;
+        last_voice_end_ = position_;
+      } else {
+        silence_run_ += chunk.size();
+      }
+      if (silence_run_ >= Samples(options_.min_silence)) {
+        state_ = State::kSilence;
+        speech_samples_ += last_voice_end_ - start_sample_;
+        listener_.OnSpeechEnd(
+            last_voice_end_,
+            std::chrono::milliseconds(silence_run_ * 1000 / static_cast<std::uint64_t>(rate_)));
+      } else if (position_ - start_sample_ >= Samples(options_.max_segment)) {
+        state_ = State::kSilence;
+        speech_samples_ += position_ - start_sample_;
+        listener_.OnSpeechEnd(position_, std::chrono::milliseconds(0));
+      }
+      return;
+  }
+  if (state_ == State::kCandidate && voiced_samples_ >= Samples(options_.min_speech)) {
+    state_ = State::kSpeech;
+    const std::uint64_t pre = Samples(options_.pre_roll);
+    listener_.OnSpeechStart(start_sample_,
+                            RecentSince(start_sample_ > pre ? start_sample_ - pre : 0));
+  }
+}
+
+void Segmenter::Flush() {
+  if (state_ == State::kSpeech) {
+    state_ = State::kSilence;
+    speech_samples_ += last_voice_end_ - start_sample_;
+    listener_.OnSpeechEnd(
+        last_voice_end_,
+        std::chrono::milliseconds(silence_run_ * 1000 / static_cast<std::uint64_t>(rate_)));
+  } else {
+    state_ = State::kSilence;
+  }
+}
+
+double Segmenter::SpeechRatio() const {
+  return position_ ? static_cast<double>(speech_samples_) / static_cast<double>(position_) : 0.0;
+}
+
+}  // namespace aicc::vad

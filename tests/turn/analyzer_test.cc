@@ -1,0 +1,145 @@
+#include <gtest/gtest.h>
+
+#include "turn/internal/hangul.h"
+#include "turn/korean_analyzer.h"
+
+namespace aicc::turn {
+namespace {
+
+using E = EndingClass;
+
+struct Row {
+  const char* text;
+  E ending;
+  bool complete;
+};
+
+void Check(const std::vector<Row>& rows) {
+  KoreanAnalyzer analyzer;
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.text);
+    const Analysis a = analyzer.Analyze(r.text);
+    EXPECT_EQ(ToString(a.ending), ToString(r.ending)) << a.reason;
+    EXPECT_EQ(a.complete(), r.complete) << a.score << " " << a.reason;
+    EXPECT_FALSE(a.reason.empty());
+  }
+}
+
+TEST(HangulTest, DecomposesSyllablesArithmetically) {
+  using internal::DecodeUtf8;
+  using internal::ToJamo;
+  EXPECT_EQ(ToJamo(DecodeUtf8("합니다")), DecodeUtf8("ㅎㅏㅂㄴㅣㄷㅏ"));
+  EXPECT_EQ(ToJamo(DecodeUtf8("갔어")), DecodeUtf8("ㄱㅏㅆㅇㅓ"));
+  EXPECT_EQ(ToJamo(DecodeUtf8("a1!")), DecodeUtf8("a1!"));
+  EXPECT_EQ(internal::FinalConsonant(U'습'), U'ㅂ');
+  EXPECT_EQ(internal::FinalConsonant(U'니'), 0u);
+}
+
+TEST(AnalyzerTest, FormalAndPoliteFinals) {
+  Check({
+      {"카드 분실 신고가 접수되었습니다", E::kFormalFinal, true},
+      {"잠시만 기다려 주십시오", E::kFormalFinal, true},
+      {"다른 문의 사항 있으십니까", E::kFormalFinal, true},
+      {"지금 갑니다", E::kFormalFinal, true},  // -ㅂ니다 merged into 갑
+      {"확인해 드릴게요", E::kPoliteFinal, true},
+      {"주소를 알려 주세요", E::kPoliteFinal, true},
+      {"그건 제가 안 했죠", E::kPoliteFinal, true},
+      {"월요일 오전이요", E::kPoliteFinal, true},
+  });
+}
+
+TEST(AnalyzerTest, ConnectiveEndingsVersusTheirPoliteFinalUses) {
+  Check({
+      {"카드를 잃어버렸는데", E::kConnective, false},
+      {"카드를 잃어버렸는데요", E::kPoliteFinal, true},
+      {"어제 신청했거든", E::kConnective, false},
+      {"어제 신청했거든요", E::kPoliteFinal, true},
+      {"요금도 확인하고", E::kConnective, false},
+      {"요금도 확인하고요", E::kPoliteFinal, true},
+      {"시간이 없어서", E::kConnective, false},
+      {"해지하시면", E::kConnective, false},
+      {"보니까", E::kConnective, false},
+      {"비싸지만", E::kConnective, false},
+      {"가다가", E::kConnective, false},
+      {"바꾸려고", E::kConnective, false},
+      {"큰데", E::kConnective, false},  // -ㄴ데 merged into 큰
+      {"동의하셔야", E::kConnective, false},
+  });
+}
+
+TEST(AnalyzerTest, CasualFinals) {
+  Check({
+      {"알았어 고마워", E::kCasualFinal, true},
+      {"오늘은 좀 바빠", E::kCasualFinal, true},
+      {"아 진짜 짜증 나네", E::kCasualFinal, true},
+      {"야 너 그 택배 받았니", E::kCasualFinal, true},
+      {"이따 다시 할게", E::kCasualFinal, true},
+      {"그럼 내일 하자", E::kCasualFinal, true},
+      {"다 끝났다", E::kCasualFinal, true},
+  });
+}
+
+TEST(AnalyzerTest, ParticlesAdnominalsNounsAndCutoffs) {
+  Check({
+      {"제 카드를", E::kParticle, false},
+      {"요금이", E::kParticle, false},
+      {"지점에서", E::kParticle, false},
+      {"계좌로", E::kParticle, false},
+      {"그 전에 살던", E::kAdnominal, false},
+      {"지금 말씀하시는", E::kParticle, false},  // -는: topic particle or adnominal, both open
+      {"제가 드릴", E::kAdnominal, false},
+      {"아 그 보험 갱신 안내 문자", E::kNoun, false},
+      {"네 고객님 그 자동이체 출금 계좌", E::kNoun, false},
+      {"매월 십사 일로 되어 있", E::kCutoff, false},
+      {"계좌 번호가 어떻게 되시", E::kCutoff, false},
+  });
+}
+
+TEST(AnalyzerTest, BackchannelsFillersTrailingWordsNumbersAndPunctuation) {
+  Check({
+      {"네", E::kBackchannel, true},
+      {"아니요", E::kBackchannel, true},
+      {"감사합니다", E::kBackchannel, true},
+      {"아 네 저기", E::kFiller, false},
+      {"요금이 어 그러니까 음", E::kFiller, false},
+      {"고지서 좀", E::kFiller, false},
+      {"네 알겠습니다 그리고", E::kTrailingWord, false},
+      {"네. 그런데", E::kTrailingWord, false},
+      {"운송장 번호는 6 3 2 4", E::kNumber, false},
+      {"제 생일이 1992년 11월", E::kNumber, false},
+      {"집 전화는 공삼일 칠", E::kNumber, false},
+      {"송장 번호 6320 4417 8812요", E::kPoliteFinal, true},
+      {"주소 변경?", E::kQuestionMark, true},
+      {"배송이 늦어요.  ", E::kPoliteFinal, true},
+      {"그래서 제가.", E::kParticle, false},  // a period does not close an open clause
+  });
+}
+
+TEST(AnalyzerTest, BadInputHasADefinedResult) {
+  KoreanAnalyzer analyzer;
+  for (const std::string& text :
+       {std::string(), std::string("   \t "), std::string("..."), std::string("hello world"),
+        std::string("OK 알겠어요"), std::string("\xff\xfe\x80"), std::string("네\xff요"),
+        std::string(1000, 'a'), std::string("12345")}) {
+    SCOPED_TRACE(text.substr(0, 20));
+    const Analysis a = analyzer.Analyze(text);
+    EXPECT_GE(a.score, 0.0);
+    EXPECT_LE(a.score, 1.0);
+    EXPECT_FALSE(a.reason.empty());
+  }
+  EXPECT_EQ(analyzer.Analyze("").ending, E::kEmpty);
+  EXPECT_EQ(analyzer.Analyze("OK 알겠어요").ending, E::kPoliteFinal);
+  EXPECT_EQ(analyzer.Analyze("hello").ending, E::kUnknown);
+}
+
+TEST(SeedTest, ReproducesTheOldRules) {
+  EXPECT_DOUBLE_EQ(SeedAnalyze("접수되었습니다").score, 0.95);
+  EXPECT_DOUBLE_EQ(SeedAnalyze("신청했는데").score, 0.2);
+  // Its known weakness: polite connective finals count as connectives.
+  EXPECT_DOUBLE_EQ(SeedAnalyze("신청했는데요").score, 0.2);
+  EXPECT_DOUBLE_EQ(SeedAnalyze("음").score, 0.5);
+  EXPECT_DOUBLE_EQ(SeedAnalyze("").score, 0.5);
+}
+
+}  // namespace
+}  // namespace aicc::turn
