@@ -4,9 +4,8 @@ namespace aicc::app {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {AddVersionCommand},
-      {AddConfigCommand},
-      {AddTurnCommand},
+      {AddVersionCommand}, {AddConfigCommand}, {AddRunCommand},  {AddDemoCommand},
+      {AddReplayCommand},  {AddSinkCommand},   {AddTurnCommand},
   };
   return commands;
 }

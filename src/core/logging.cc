@@ -41,6 +41,7 @@ void SetupLogging(std::string_view level, bool debug) {
 }
 
 std::string MaskNumber(std::string_view number) {
+  if (number == "unknown" || number.empty()) return std::string(number);
   if (number.size() <= 2) return "***";
   return "***" + std::string(number.substr(number.size() - 2));
 }

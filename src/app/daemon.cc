@@ -1,0 +1,271 @@
+#include "app/daemon.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#ifdef AICC_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/health_server.h"
+#include "app/module_options.h"
+#include "core/logging.h"
+
+namespace aicc::app {
+namespace asio = boost::asio;
+
+namespace {
+
+void Notify(const char* state) {
+#ifdef AICC_HAVE_SYSTEMD
+  sd_notify(0, state);
+#else
+  (void)state;
+#endif
+}
+
+}  // namespace
+
+struct Daemon::Impl {
+  Impl(core::Config c, DaemonMode m) : config(std::move(c)), mode(std::move(m)) {}
+
+  core::Config config;
+  DaemonMode mode;
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  core::MetricsRegistry metrics;
+  std::shared_ptr<const core::Clock> clock = core::MakeSystemClock();
+
+  std::shared_ptr<const vad::VadEngine> vad_engine;
+  std::unique_ptr<stt::Recognizer> recognizer;
+  std::unique_ptr<turn::Detector> detector;
+  std::unique_ptr<sink::Dispatcher> dispatcher;
+  std::unique_ptr<pipeline::CallRegistry> registry;
+  std::unique_ptr<rtp::Receiver> receiver;
+  std::unique_ptr<HealthServer> health;
+  std::unique_ptr<asio::signal_set> signals;
+  std::unique_ptr<asio::steady_timer> stop_deadline;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> exit_code{0};
+  std::string summary;
+
+  void OnSignal(int signo);
+  void GracefulStop();
+  void FinishStop(int code);
+  Readiness CheckReady() const;
+};
+
+Daemon::Daemon(core::Config config, DaemonMode mode)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(mode))) {}
+
+Daemon::~Daemon() {
+  if (impl_->work) {
+    impl_->io.stop();
+  }
+}
+
+boost::system::result<void, std::string> Daemon::Start() {
+  Impl& d = *impl_;
+  const core::Config& cfg = d.config;
+  auto log = core::Logger("app");
+  const bool pipeline_only = d.mode.pipeline_only || !cfg.GetBool("ari.enabled");
+  if (!pipeline_only) {
+    return std::string(
+        "ari: call control over ARI is not part of this build yet; run with --no-ari "
+        "(pipeline-only mode, "
+        "the old system's) or set ari.enabled = false");
+  }
+
+  // VAD: Silero by default; a missing or bad model falls back to energy with
+  // one clear warning (visible in the summary, `aicc version` and metrics).
+  auto vad_options = VadEngineOptionsFrom(cfg);
+  auto engine = vad::VadEngine::Create(vad_options);
+  if (!engine && vad_options.engine != "energy") {
+    log->warn("Silero VAD unavailable ({}); falling back to the energy VAD",
+              engine.error().message);
+    vad_options.engine = "energy";
+    engine = vad::VadEngine::Create(vad_options);
+  }
+  if (!engine) return "vad: " + engine.error().message;
+  d.vad_engine = *engine;
+  d.metrics
+      .GetGauge("aicc_vad_engine_info", "VAD engine in use",
+                {{"engine", std::string(d.vad_engine->Name())}})
+      .Set(1);
+
+  auto recognizer = stt::MakeRecognizer(SttOptionsFrom(cfg), &d.metrics);
+  if (!recognizer) return "stt: " + recognizer.error();
+  d.recognizer = std::move(*recognizer);
+  d.detector = std::make_unique<turn::Detector>(TurnOptionsFrom(cfg));
+
+  auto dispatcher = sink::Dispatcher::Create(d.io.get_executor(), SinkOptionsFrom(cfg), &d.metrics);
+  if (!dispatcher) return dispatcher.error().message;
+  d.dispatcher = std::move(*dispatcher);
+
+  pipeline::PipelineDeps deps;
+  deps.vad_engine = d.vad_engine;
+  deps.recognizer = d.recognizer.get();
+  deps.detector = d.detector.get();
+  deps.clock = d.clock.get();
+  deps.metrics = &d.metrics;
+  deps.emit = [this](const events::Event& e) {
+    if (auto r = impl_->dispatcher->Submit(e); !r) {
+      core::Logger("sink")->error("event {} not accepted: {}", e.event_id, r.error().message);
+    }
+    if (impl_->mode.on_event) impl_->mode.on_event(e);
+  };
+  d.registry = std::make_unique<pipeline::CallRegistry>(d.io.get_executor(), std::move(deps),
+                                                        PipelineOptionsFrom(cfg, pipeline_only));
+  d.receiver = std::make_unique<rtp::Receiver>(d.registry->executor(), ReceiverOptionsFrom(cfg),
+                                               *d.registry, &d.metrics);
+  d.registry->AttachReceiver(d.receiver.get());
+  if (auto r = d.receiver->Start(); !r) return "media: " + r.error();
+
+  d.health = std::make_unique<HealthServer>(d.io.get_executor(), d.metrics,
+                                            [this] { return impl_->CheckReady(); });
+  if (auto r = d.health->Start(cfg.GetString("http.listen")); !r) return r.error();
+
+  d.dispatcher->Start();
+
+  if (d.mode.handle_signals) {
+    d.signals = std::make_unique<asio::signal_set>(d.io, SIGINT, SIGTERM, SIGHUP);
+    struct Waiter {
+      Impl* d;
+      void operator()(const boost::system::error_code& ec, int signo) const {
+        if (ec) return;
+        d->OnSignal(signo);
+        d->signals->async_wait(*this);
+      }
+    };
+    d.signals->async_wait(Waiter{&d});
+  }
+
+  const auto sinks = cfg.GetList("sink.urls");
+  d.summary = fmt::format(
+      "aicc {} ready: ari={} vad={} stt={} sinks={}{}{} media=customer:{} agent:{} http={}",
+      kVersion, pipeline_only ? "off (pipeline-only)" : cfg.GetString("ari.url"),
+      d.vad_engine->Name(), d.recognizer->Name(), sinks.size(),
+      cfg.GetBool("sink.stdout") ? "+stdout" : "",
+      cfg.GetString("sink.jsonl_path").empty() ? "" : "+jsonl", CustomerEndpoint().port(),
+      AgentEndpoint().port(), HttpEndpoint());
+  log->info("{}", d.summary);
+  d.work.emplace(d.io.get_executor());
+  return {};
+}
+
+void Daemon::Impl::OnSignal(int signo) {
+  auto log = core::Logger("app");
+  if (signo == SIGHUP) {
+    if (!mode.reload_config) return;
+    try {
+      // Re-read the same sources; only what is safe to change live is applied.
+      const core::Config fresh = mode.reload_config();
+      core::SetupLogging(fresh.GetString("log.level"), fresh.GetBool("log.debug"));
+      log->info("SIGHUP: reloaded the log level ({})", fresh.GetString("log.level"));
+    } catch (const std::exception& e) {
+      log->error("SIGHUP: reload failed, keeping the running settings: {}", e.what());
+    }
+    return;
+  }
+  if (stopping.exchange(true)) {
+    log->warn("second signal: exiting now");
+    std::_Exit(130);
+  }
+  log->info("{}: stopping (a second signal exits at once)",
+            signo == SIGTERM ? "SIGTERM" : "SIGINT");
+  GracefulStop();
+}
+
+void Daemon::Impl::GracefulStop() {
+  Notify("STOPPING=1");
+  stop_deadline = std::make_unique<asio::steady_timer>(
+      io, std::chrono::seconds(config.GetInt("http.shutdown_timeout_sec")));
+  stop_deadline->async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    core::Logger("app")->error("graceful stop did not finish in {} s; exiting",
+                               config.GetInt("http.shutdown_timeout_sec"));
+    FinishStop(1);
+  });
+  auto after_calls = [this] {
+    asio::post(io, [this] {
+      receiver->Stop();
+      dispatcher->Stop([this] { asio::post(io, [this] { FinishStop(0); }); });
+    });
+  };
+  registry->Shutdown("shutdown", after_calls);
+}
+
+void Daemon::Impl::FinishStop(int code) {
+  exit_code = code;
+  if (stop_deadline) stop_deadline->cancel();
+  if (health) health->Stop();
+  if (signals) {
+    boost::system::error_code ec;
+    signals->cancel(ec);
+  }
+  work.reset();
+  io.stop();
+}
+
+Readiness Daemon::Impl::CheckReady() const {
+  Readiness r{true, ""};
+  r.detail += "ari: off (pipeline-only)\n";
+  r.detail += "media: bound\n";
+  const bool sink_ok = dispatcher && dispatcher->Ready();
+  r.ready &= sink_ok;
+  r.detail += fmt::format("journal: {} bytes{}\n", dispatcher ? dispatcher->JournalBytes() : 0,
+                          sink_ok ? "" : " (at its bound or not started)");
+  if (stopping) {
+    r.ready = false;
+    r.detail += "stopping\n";
+  }
+  return r;
+}
+
+int Daemon::RunUntilStopped() {
+  Impl& d = *impl_;
+  Notify("READY=1");
+  const unsigned workers = std::max(2u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < workers; ++i) threads.emplace_back([&d] { d.io.run(); });
+  d.io.run();
+  for (auto& t : threads) t.join();
+  return d.exit_code;
+}
+
+void Daemon::RequestStop() {
+  asio::post(impl_->io, [this] {
+    if (!impl_->stopping.exchange(true)) impl_->GracefulStop();
+  });
+}
+
+asio::ip::udp::endpoint Daemon::CustomerEndpoint() const {
+  return impl_->receiver->LocalEndpoint(rtp::PortRole::kCustomer);
+}
+asio::ip::udp::endpoint Daemon::AgentEndpoint() const {
+  return impl_->receiver->LocalEndpoint(rtp::PortRole::kAgent);
+}
+std::string Daemon::HttpEndpoint() const {
+  const auto ep = impl_->health->LocalEndpoint();
+  return fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+const core::MetricsRegistry& Daemon::metrics() const { return impl_->metrics; }
+std::string Daemon::Summary() const { return impl_->summary; }
+std::size_t Daemon::ActiveCalls() const {
+  return impl_->registry ? impl_->registry->ActiveCalls() : 0;
+}
+
+}  // namespace aicc::app

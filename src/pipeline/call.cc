@@ -1,0 +1,154 @@
+#include "pipeline/internal/call.h"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/ids.h"
+#include "core/logging.h"
+
+namespace aicc::pipeline {
+
+Call::Call(boost::asio::any_io_executor io, CallMeta meta, const PipelineDeps& deps,
+           const PipelineOptions& options)
+    : strand_(boost::asio::make_strand(io)),
+      meta_(std::move(meta)),
+      deps_(deps),
+      options_(options),
+      start_(deps.clock->Now()) {
+  if (deps_.metrics) {
+    event_latency_ = &deps_.metrics->GetHistogram(
+        "aicc_turn_event_latency_seconds",
+        "From the end of speech (pause detected) to the turn event being emitted",
+        core::LatencyBuckets());
+    turns_by_decision_[0] = &deps_.metrics->GetCounter("aicc_turns_total", "Turns emitted",
+                                                       {{"decision", "incomplete"}});
+    turns_by_decision_[1] =
+        &deps_.metrics->GetCounter("aicc_turns_total", "Turns emitted", {{"decision", "complete"}});
+  }
+}
+
+void Call::Emit(events::Event::Body body) {
+  events::Event e;
+  e.event_id = core::NewUuid();
+  e.call_id = meta_.call_id;
+  e.seq = next_seq_++;
+  e.timestamp = deps_.clock->WallNow();
+  e.body = std::move(body);
+  deps_.emit(e);
+}
+
+void Call::Begin() {
+  core::Logger("pipeline")
+      ->info("call={} started (customer {}, agent {})", core::ShortId(meta_.call_id),
+             core::MaskNumber(meta_.customer_number), meta_.agent_id.value_or("-"));
+  events::MetadataStart start;
+  start.customer_number = meta_.customer_number;
+  start.agent_id = meta_.agent_id;
+  start.channel_id = meta_.channel_id;
+  Emit(std::move(start));
+}
+
+void Call::SetAgent(const std::string& agent_id) { meta_.agent_id = agent_id; }
+
+SpeakerPipeline& Call::PipelineFor(core::Speaker speaker) {
+  auto& slot = speakers_[static_cast<std::size_t>(speaker)];
+  if (!slot) {
+    SpeakerPipelineDeps d{deps_.vad_engine, deps_.recognizer, deps_.detector,
+                          deps_.clock,      strand_,          meta_.call_id};
+    slot = std::make_unique<SpeakerPipeline>(
+        speaker, std::move(d), options_.speaker, start_,
+        [this](events::TurnComplete turn, std::chrono::steady_clock::time_point speech_end) {
+          OnTurn(std::move(turn), speech_end);
+        });
+  }
+  return *slot;
+}
+
+void Call::PushFrame(core::Speaker speaker, const FrameCopy& frame) {
+  if (ending_) return;
+  PipelineFor(speaker).OnFrame(
+      Frame{frame.sample_rate, frame.stream_sample, frame.concealed,
+            std::span<const std::int16_t>(frame.pcm.data(), frame.pcm.size())});
+}
+
+void Call::Tick() {
+  if (ending_) return;
+  for (auto& s : speakers_) {
+    if (s) s->Tick();
+  }
+}
+
+void Call::OnTurn(events::TurnComplete turn, std::chrono::steady_clock::time_point speech_end) {
+  const bool complete = turn.complete;
+  core::Logger("pipeline")
+      ->debug("call={} spk={} turn {:.2f}-{:.2f}s {} fusion={:.3f} \"{}\"",
+              core::ShortId(meta_.call_id), core::ToString(turn.speaker), turn.start_time,
+              turn.end_time, complete ? "complete" : "incomplete", turn.fusion_score,
+              turn.transcript);
+  Emit(std::move(turn));
+  if (event_latency_) {
+    event_latency_->Observe(std::chrono::duration<double>(deps_.clock->Now() - speech_end).count());
+    turns_by_decision_[complete ? 1 : 0]->Increment();
+  }
+}
+
+void Call::End(std::string end_reason, std::function<void()> done) {
+  if (ending_) return;
+  ending_ = true;
+  end_reason_ = std::move(end_reason);
+  end_done_ = std::move(done);
+  // Bound the wait for the recognizer's last results; a stuck recognizer
+  // must not keep a call (and shutdown) open.
+  finish_timer_ = std::make_unique<boost::asio::steady_timer>(strand_, options_.finish_timeout);
+  finish_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec && self->finishing_ > 0) {
+      core::Logger("pipeline")
+          ->warn("call={} final transcripts did not arrive within {} ms",
+                 core::ShortId(self->meta_.call_id), self->options_.finish_timeout.count());
+      self->finishing_ = 0;
+      self->Finalize();
+    }
+  });
+  finishing_ = 1;  // guard so Finalize waits for every speaker below
+  for (auto& s : speakers_) {
+    if (!s) continue;
+    ++finishing_;
+    s->Finish([self = shared_from_this()] {
+      if (self->finishing_ > 0 && --self->finishing_ == 0) self->Finalize();
+    });
+  }
+  if (finishing_ > 0 && --finishing_ == 0) Finalize();
+}
+
+void Call::Finalize() {
+  if (!end_done_) return;
+  finish_timer_->cancel();
+  const double total = std::chrono::duration<double>(deps_.clock->Now() - start_).count();
+  events::MetadataEnd end;
+  end.total_duration = total;
+  double speech = 0;
+  for (auto& s : speakers_) {
+    if (!s) continue;
+    const auto& st = s->stats();
+    end.turn_count += st.turns;
+    end.complete_turns += st.complete_turns;
+    end.incomplete_turns += st.incomplete_turns;
+    speech += st.speech_seconds;
+  }
+  // Both speakers' speech over the call's length; overlapping talk could
+  // exceed the call, so it is capped at 1.
+  end.speech_ratio = total > 0 ? std::min(1.0, speech / total) : 0.0;
+  end.end_reason = end_reason_;
+  Emit(std::move(end));
+  core::Logger("pipeline")
+      ->info("call={} ended ({}): {:.1f}s, {} turns", core::ShortId(meta_.call_id), end_reason_,
+             total, end.turn_count);
+  // Release the pipelines (and their recognizer sessions) now.
+  for (auto& s : speakers_) s.reset();
+  auto done = std::move(end_done_);
+  end_done_ = nullptr;
+  done();
+}
+
+}  // namespace aicc::pipeline

@@ -1,0 +1,530 @@
+#include "sink/dispatcher.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_map>
+
+#include "core/logging.h"
+#include "net/backoff.h"
+#include "net/tls.h"
+#include "net/url.h"
+
+namespace aicc::sink {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+// A destination's name on disk (its cursor file): stable for a URL.
+std::string DestinationName(const std::string& url) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : url) h = (h ^ c) * 1099511628211ull;
+  return fmt::format("ws-{:016x}", h);
+}
+
+std::string EventIdOf(const std::string& json) {
+  // Every journaled event has "event_id":"<uuid>"; find it without a full parse.
+  const auto key = json.find("\"event_id\":\"");
+  if (key == std::string::npos) return {};
+  const auto start = key + 12;
+  const auto end = json.find('"', start);
+  return end == std::string::npos ? std::string() : json.substr(start, end - start);
+}
+
+}  // namespace
+
+struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
+  class Destination;
+
+  Impl(asio::any_io_executor ex, DispatcherOptions o, core::MetricsRegistry* m)
+      : strand(asio::make_strand(ex)), options(std::move(o)), fsync_timer(strand) {
+    static core::MetricsRegistry unused;
+    metrics = m ? m : &unused;
+    events_total =
+        &metrics->GetCounter("aicc_sink_events_total", "Events accepted into the journal");
+    rejected_total =
+        &metrics->GetCounter("aicc_sink_events_rejected_total",
+                             "Events refused (journal full under `block`, or too many pending)");
+    dropped_total =
+        &metrics->GetCounter("aicc_sink_events_dropped_total",
+                             "Undelivered events dropped at the journal bound (drop_oldest)");
+    journal_bytes_gauge =
+        &metrics->GetGauge("aicc_sink_journal_bytes", "Bytes in the event journal");
+    journal_full_total =
+        &metrics->GetCounter("aicc_sink_journal_full_total", "Times the journal reached its bound");
+    latency = &metrics->GetHistogram("aicc_sink_delivery_latency_seconds",
+                                     "From journal append to the send completing on a backend",
+                                     core::LatencyBuckets());
+  }
+
+  void Append(std::string json);
+  void NotifyAll();
+  void ScheduleFsync();
+
+  asio::strand<asio::any_io_executor> strand;
+  DispatcherOptions options;
+  core::MetricsRegistry* metrics = nullptr;
+  std::unique_ptr<Journal> journal;
+  RecoveryReport recovery;
+  std::vector<std::shared_ptr<Destination>> destinations;
+  std::unique_ptr<std::ofstream> jsonl;
+  asio::steady_timer fsync_timer;
+  std::atomic<std::size_t> pending{0};
+  std::atomic<std::uint64_t> journal_bytes{0};
+  std::atomic<bool> full{false};
+  std::atomic<bool> stopped{false};
+  std::atomic<bool> started{false};
+  // Append times of recent records, for the delivery latency.
+  std::deque<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> append_times;
+
+  core::Counter* events_total = nullptr;
+  core::Counter* rejected_total = nullptr;
+  core::Counter* dropped_total = nullptr;
+  core::Gauge* journal_bytes_gauge = nullptr;
+  core::Counter* journal_full_total = nullptr;
+  core::Histogram* latency = nullptr;
+  core::RateLimitedLog full_log{std::chrono::seconds(5)};
+};
+
+// One backend: connects, sends from its cursor, reconnects forever.
+class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destination> {
+ public:
+  Destination(std::shared_ptr<Impl> owner, std::string url, net::Endpoint endpoint,
+              std::shared_ptr<asio::ssl::context> tls)
+      : owner_(std::move(owner)),
+        url_(std::move(url)),
+        endpoint_(std::move(endpoint)),
+        name_(DestinationName(url_)),
+        tls_(std::move(tls)),
+        wake_(owner_->strand),
+        backoff_(owner_->options.reconnect_min, owner_->options.reconnect_max) {
+    const core::Labels labels = {{"destination", endpoint_.Redacted()}};
+    connected_gauge_ = &owner_->metrics->GetGauge("aicc_sink_connected",
+                                                  "1 when the backend is connected", labels);
+    backlog_gauge_ = &owner_->metrics->GetGauge("aicc_sink_backlog",
+                                                "Events the backend has not taken yet", labels);
+    sent_total_ =
+        &owner_->metrics->GetCounter("aicc_sink_sent_total", "Events sent to the backend", labels);
+    reconnects_ = &owner_->metrics->GetCounter(
+        "aicc_sink_reconnects_total", "Connection attempts that failed or dropped", labels);
+  }
+
+  const std::string& name() const { return name_; }
+  bool connected() const { return connected_; }
+
+  void Start() {
+    owner_->journal->RegisterDestination(name_);
+    asio::co_spawn(owner_->strand, Run(shared_from_this()), asio::detached);
+  }
+  void Wake() { wake_.cancel(); }
+  void Stop() {
+    stopping_ = true;
+    wake_.cancel();
+    if (close_) close_();
+  }
+
+ private:
+  static awaitable<void> Run(std::shared_ptr<Destination> self) {
+    auto log = core::Logger("sink");
+    while (!self->stopping_) {
+      std::string why;
+      try {
+        if (self->endpoint_.tls()) {
+          co_await self->Serve<websocket::stream<beast::ssl_stream<beast::tcp_stream>>>();
+        } else {
+          co_await self->Serve<websocket::stream<beast::tcp_stream>>();
+        }
+      } catch (const boost::system::system_error& e) {
+        why = e.code().message();
+        if (e.code().category() == asio::error::get_ssl_category() ||
+            std::string(e.code().category().name()) == "asio.ssl.stream") {
+          why = "TLS: " + why;
+        }
+      } catch (const std::exception& e) {
+        why = e.what();
+      }
+      self->SetConnected(false);
+      self->close_ = nullptr;
+      if (self->stopping_) break;
+      self->reconnects_->Increment();
+      const auto delay = self->backoff_.Next();
+      if (self->failure_log_.ShouldLog()) {
+        log->warn("backend {}: {}; retrying in {} ms (backlog {})", self->endpoint_.Redacted(), why,
+                  delay.count(),
+                  self->owner_->journal->NextIndex() - self->owner_->journal->Cursor(self->name_));
+      }
+      asio::steady_timer t(self->owner_->strand, delay);
+      boost::system::error_code ec;
+      co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+  }
+
+  template <typename WsStream>
+  awaitable<void> Serve() {
+    auto ex = co_await asio::this_coro::executor;
+    tcp::resolver resolver(ex);
+    const auto results = co_await resolver.async_resolve(
+        endpoint_.host, std::to_string(endpoint_.port), use_awaitable);
+    // Shared with the reader coroutine, which may finish after Serve.
+    std::shared_ptr<WsStream> ws;
+    if constexpr (std::is_same_v<WsStream, websocket::stream<beast::tcp_stream>>) {
+      ws = std::make_shared<WsStream>(ex);
+    } else {
+      ws = std::make_shared<WsStream>(ex, *tls_);
+    }
+    auto& tcp_layer = beast::get_lowest_layer(*ws);
+    tcp_layer.expires_after(std::chrono::seconds(10));
+    co_await tcp_layer.async_connect(results, use_awaitable);
+    if constexpr (!std::is_same_v<WsStream, websocket::stream<beast::tcp_stream>>) {
+      // SNI and host name verification.
+      if (!SSL_set_tlsext_host_name(ws->next_layer().native_handle(), endpoint_.host.c_str())) {
+        throw std::runtime_error("cannot set TLS SNI");
+      }
+      ws->next_layer().set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
+      co_await ws->next_layer().async_handshake(asio::ssl::stream_base::client, use_awaitable);
+    }
+    tcp_layer.expires_never();
+    // Pings keep idle proxies from cutting the connection; a peer silent
+    // for twice the interval is dead.
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(10);
+    timeouts.idle_timeout = owner_->options.ping_interval;
+    timeouts.keep_alive_pings = true;
+    ws->set_option(timeouts);
+    std::string authorization;
+    if (!owner_->options.jwt.secret.empty()) {
+      if (!token_ || token_->expires - std::chrono::system_clock::now() < std::chrono::minutes(5)) {
+        auto t = MakeToken(owner_->options.jwt, std::chrono::system_clock::now());
+        if (!t) throw std::runtime_error("JWT: " + t.error().message);
+        token_ = *t;
+      }
+      authorization = "Bearer " + token_->value;
+    }
+    ws->set_option(websocket::stream_base::decorator([authorization](websocket::request_type& req) {
+      req.set(beast::http::field::user_agent, "aicc");
+      if (!authorization.empty()) req.set(beast::http::field::authorization, authorization);
+    }));
+    std::string host = endpoint_.host + ":" + std::to_string(endpoint_.port);
+    co_await ws->async_handshake(host, endpoint_.target, use_awaitable);
+    ws->text(true);
+    SetConnected(true);
+    backoff_.Reset();
+    core::Logger("sink")->info("backend {} connected", endpoint_.Redacted());
+
+    WsStream* raw = ws.get();
+    auto dead = std::make_shared<bool>(false);
+    close_ = [ws, dead] {
+      *dead = true;
+      beast::get_lowest_layer(*ws).cancel();
+    };
+    // The reader takes acks (or just pongs/close frames) concurrently with
+    // the writer; one read and one write in flight at most.
+    auto self = shared_from_this();
+    const bool ack = owner_->options.ack;
+    std::uint64_t next_to_send = owner_->journal->Cursor(name_);
+    inflight_.clear();
+    acked_.clear();
+    asio::co_spawn(
+        ex,
+        [self, ws, ack]() -> awaitable<void> {
+          beast::flat_buffer buffer;
+          for (;;) {
+            buffer.clear();
+            co_await ws->async_read(buffer, use_awaitable);
+            if (!ack) continue;
+            const auto j =
+                nlohmann::json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
+            if (j.is_object() && j.contains("ack") && j["ack"].is_string())
+              self->OnAck(j["ack"].get<std::string>());
+          }
+        },
+        [self, dead](std::exception_ptr) {
+          // The connection is gone: wake the writer so it notices.
+          *dead = true;
+          self->wake_.cancel();
+        });
+
+    try {
+      while (!stopping_ && !*dead) {
+        const std::size_t room =
+            ack ? owner_->options.window - std::min(owner_->options.window, inflight_.size()) : 64;
+        auto batch = room ? owner_->journal->Read(next_to_send, room)
+                          : decltype(owner_->journal->Read(0, 0)){};
+        if (batch.empty()) {
+          if (!ack) Advance(next_to_send);
+          wake_.expires_at(asio::steady_timer::time_point::max());
+          boost::system::error_code ec;
+          co_await wake_.async_wait(asio::redirect_error(use_awaitable, ec));
+          continue;
+        }
+        if (batch.front().first > next_to_send)
+          next_to_send = batch.front().first;  // dropped at the bound
+        for (auto& [index, json] : batch) {
+          if (ack) inflight_.emplace(EventIdOf(json), index);
+          co_await raw->async_write(asio::buffer(json), use_awaitable);
+          sent_total_->Increment();
+          ObserveLatency(index);
+          next_to_send = index + 1;
+        }
+        if (!ack) Advance(next_to_send);
+      }
+    } catch (...) {
+      close_ = nullptr;
+      beast::get_lowest_layer(*raw).cancel();
+      throw;
+    }
+    close_ = nullptr;
+    boost::system::error_code ec;
+    beast::get_lowest_layer(*raw).expires_after(std::chrono::seconds(2));
+    co_await raw->async_close(websocket::close_code::going_away,
+                              asio::redirect_error(use_awaitable, ec));
+    throw std::runtime_error("stopped");
+  }
+
+  void OnAck(const std::string& event_id) {
+    auto it = inflight_.find(event_id);
+    if (it == inflight_.end()) return;
+    acked_.insert(it->second);
+    inflight_.erase(it);
+    std::uint64_t cursor = owner_->journal->Cursor(name_);
+    const std::uint64_t before = cursor;
+    while (acked_.count(cursor)) acked_.erase(cursor++);
+    // Acks for events the bound already dropped must not stall the cursor.
+    while (!acked_.empty() && *acked_.begin() < cursor) acked_.erase(acked_.begin());
+    if (cursor != before) {
+      owner_->journal->SetCursor(name_, cursor);
+      UpdateBacklog();
+    }
+    wake_.cancel();
+  }
+
+  void Advance(std::uint64_t next) {
+    if (next > owner_->journal->Cursor(name_)) owner_->journal->SetCursor(name_, next);
+    UpdateBacklog();
+  }
+
+  void UpdateBacklog() {
+    backlog_gauge_->Set(
+        static_cast<double>(owner_->journal->NextIndex() - owner_->journal->Cursor(name_)));
+  }
+
+  void ObserveLatency(std::uint64_t index) {
+    for (const auto& [i, t] : owner_->append_times) {
+      if (i == index) {
+        owner_->latency->Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+        return;
+      }
+      if (i > index) return;
+    }
+  }
+
+  void SetConnected(bool c) {
+    connected_ = c;
+    connected_gauge_->Set(c ? 1 : 0);
+  }
+
+  std::shared_ptr<Impl> owner_;
+  std::string url_;
+  net::Endpoint endpoint_;
+  std::string name_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  asio::steady_timer wake_;
+  net::Backoff backoff_;
+  std::optional<Token> token_;
+  std::function<void()> close_;
+  std::atomic<bool> connected_{false};
+  bool stopping_ = false;
+  std::unordered_map<std::string, std::uint64_t> inflight_;
+  std::set<std::uint64_t> acked_;
+  core::Gauge* connected_gauge_ = nullptr;
+  core::Gauge* backlog_gauge_ = nullptr;
+  core::Counter* sent_total_ = nullptr;
+  core::Counter* reconnects_ = nullptr;
+  core::RateLimitedLog failure_log_{std::chrono::seconds(10)};
+};
+
+void Dispatcher::Impl::Append(std::string json) {
+  --pending;
+  std::uint64_t dropped = 0;
+  auto index = journal->Append(json, &dropped);
+  if (dropped) {
+    dropped_total->Increment(dropped);
+    core::Logger("sink")->error(
+        "journal at its bound ({} bytes): dropped {} undelivered events (drop_oldest)",
+        options.journal.max_bytes, dropped);
+  }
+  if (!index) {
+    rejected_total->Increment();
+    journal_full_total->Increment();
+    full = true;
+    if (full_log.ShouldLog()) {
+      core::Logger("sink")->error("event not journaled: {} ({} more suppressed)",
+                                  index.error().message, full_log.Suppressed());
+    }
+    return;
+  }
+  full = journal->Full();
+  events_total->Increment();
+  append_times.emplace_back(*index, std::chrono::steady_clock::now());
+  while (append_times.size() > 100000) append_times.pop_front();
+  journal_bytes = journal->Bytes();
+  journal_bytes_gauge->Set(static_cast<double>(journal_bytes.load()));
+  if (options.stdout_output) {
+    std::fwrite(json.data(), 1, json.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  }
+  if (jsonl) {
+    *jsonl << json << '\n';
+    jsonl->flush();
+  }
+  NotifyAll();
+}
+
+void Dispatcher::Impl::NotifyAll() {
+  for (auto& d : destinations) d->Wake();
+}
+
+void Dispatcher::Impl::ScheduleFsync() {
+  fsync_timer.expires_after(options.fsync_interval);
+  fsync_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->stopped) return;
+    self->journal->Sync();
+    self->journal_bytes = self->journal->Bytes();
+    self->journal_bytes_gauge->Set(static_cast<double>(self->journal_bytes.load()));
+    self->ScheduleFsync();
+  });
+}
+
+boost::system::result<std::unique_ptr<Dispatcher>, SinkError> Dispatcher::Create(
+    asio::any_io_executor executor, DispatcherOptions options, core::MetricsRegistry* metrics) {
+  std::vector<std::pair<std::string, net::Endpoint>> endpoints;
+  std::shared_ptr<asio::ssl::context> tls;
+  for (const auto& url : options.urls) {
+    auto ep = net::ParseEndpoint(url);
+    if (!ep) return SinkError{"invalid setting sink.urls: '" + url + "': " + ep.error().message};
+    if (ep->scheme != "ws" && ep->scheme != "wss") {
+      return SinkError{"invalid setting sink.urls: '" + url + "': scheme must be ws or wss"};
+    }
+    if (ep->tls() && !tls) {
+      auto ctx = net::MakeClientTlsContext(options.tls_verify, options.ca_file);
+      if (!ctx) return SinkError{"sink.ca_file / TLS: " + ctx.error()};
+      tls = *ctx;
+    }
+    endpoints.emplace_back(url, *ep);
+  }
+  if (!options.jwt.secret.empty()) {
+    if (auto t = MakeToken(options.jwt, std::chrono::system_clock::now()); !t) {
+      return SinkError{"WS_AUTH_* settings: " + t.error().message};
+    }
+  }
+  auto impl = std::make_shared<Impl>(executor, std::move(options), metrics);
+  auto journal = Journal::Open(impl->options.journal, &impl->recovery);
+  if (!journal) return SinkError{"sink.journal_dir: " + journal.error().message};
+  impl->journal = std::move(*journal);
+  impl->journal_bytes = impl->journal->Bytes();
+  if (impl->recovery.truncated_bytes) {
+    core::Logger("sink")->warn("journal recovery: removed a torn tail of {} bytes; {} events kept",
+                               impl->recovery.truncated_bytes, impl->recovery.records);
+  }
+  if (!impl->options.jsonl_path.empty()) {
+    impl->jsonl = std::make_unique<std::ofstream>(impl->options.jsonl_path, std::ios::app);
+    if (!*impl->jsonl) return SinkError{"sink.jsonl_path: cannot open " + impl->options.jsonl_path};
+  }
+  for (auto& [url, ep] : endpoints) {
+    impl->destinations.push_back(
+        std::make_shared<Impl::Destination>(impl, url, ep, ep.tls() ? tls : nullptr));
+  }
+  return std::unique_ptr<Dispatcher>(new Dispatcher(std::move(impl)));
+}
+
+Dispatcher::~Dispatcher() {
+  impl_->stopped = true;
+  asio::post(impl_->strand, [impl = impl_] {
+    for (auto& d : impl->destinations) d->Stop();
+    impl->fsync_timer.cancel();
+  });
+}
+
+void Dispatcher::Start() {
+  asio::post(impl_->strand, [impl = impl_] {
+    if (impl->started.exchange(true)) return;
+    for (auto& d : impl->destinations) d->Start();
+    if (impl->options.journal.fsync == FsyncPolicy::kInterval) impl->ScheduleFsync();
+  });
+}
+
+boost::system::result<void, SinkError> Dispatcher::Submit(const events::Event& event) {
+  return SubmitJson(events::ToJson(event));
+}
+
+boost::system::result<void, SinkError> Dispatcher::SubmitJson(std::string json) {
+  if (impl_->stopped) return SinkError{"dispatcher stopped"};
+  if (impl_->full && impl_->options.journal.full_policy == FullPolicy::kBlock) {
+    impl_->rejected_total->Increment();
+    return SinkError{"journal full (sink.journal_max_bytes) under the block policy"};
+  }
+  if (impl_->pending.fetch_add(1) >= impl_->options.max_pending) {
+    --impl_->pending;
+    impl_->rejected_total->Increment();
+    return SinkError{"too many events waiting to be journaled"};
+  }
+  asio::post(impl_->strand,
+             [impl = impl_, json = std::move(json)]() mutable { impl->Append(std::move(json)); });
+  return {};
+}
+
+void Dispatcher::Stop(std::function<void()> done) {
+  asio::post(impl_->strand, [impl = impl_, done = std::move(done)] {
+    // Everything submitted before Stop is already queued ahead of this.
+    impl->stopped = true;
+    impl->journal->Sync();
+    impl->fsync_timer.cancel();
+    for (auto& d : impl->destinations) d->Stop();
+    if (impl->jsonl) impl->jsonl->flush();
+    if (done) done();
+  });
+}
+
+bool Dispatcher::Ready() const { return impl_->started && !impl_->full; }
+std::uint64_t Dispatcher::JournalBytes() const { return impl_->journal_bytes; }
+std::size_t Dispatcher::Connected() const {
+  std::size_t n = 0;
+  for (const auto& d : impl_->destinations) n += d->connected();
+  return n;
+}
+std::uint64_t Dispatcher::Backlog() const {
+  // Read on the caller's thread: a snapshot good enough for reports.
+  std::uint64_t worst = 0;
+  for (const auto& d : impl_->destinations) {
+    worst = std::max(worst, impl_->journal->NextIndex() - impl_->journal->Cursor(d->name()));
+  }
+  return worst;
+}
+const RecoveryReport& Dispatcher::recovery() const { return impl_->recovery; }
+
+}  // namespace aicc::sink

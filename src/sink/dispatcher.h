@@ -1,0 +1,86 @@
+// Event delivery: every event is journaled on disk, then sent to every
+// configured WebSocket backend at least once, in order, across backend
+// outages and across aicc's own restarts. Also stdout and JSONL outputs.
+//
+// Usage:
+//   auto d = sink::Dispatcher::Create(io.get_executor(), options, &metrics);   // errors name the
+//   setting
+//   (*d)->Start();
+//   (*d)->Submit(event);        // from any thread; never blocks
+//   (*d)->Stop([] { ... });     // flushes the journal, closes connections
+//
+// Threading: the journal and every connection run on the dispatcher's own
+// strand; Submit serializes on the caller's thread and posts.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/metrics.h"
+#include "events/event.h"
+#include "sink/journal.h"
+#include "sink/jwt.h"
+
+namespace aicc::sink {
+
+struct DispatcherOptions {
+  std::vector<std::string> urls;
+  JournalOptions journal;
+  bool stdout_output = false;
+  std::string jsonl_path;
+  bool ack = false;
+  bool tls_verify = true;
+  std::string ca_file;
+  std::chrono::seconds ping_interval{20};
+  std::chrono::milliseconds reconnect_min{500};
+  std::chrono::milliseconds reconnect_max{30000};
+  JwtOptions jwt;
+  std::size_t max_pending = 100000;  // submitted but not yet journaled
+  std::size_t window = 256;          // ack mode: events in flight per backend
+  std::chrono::milliseconds fsync_interval{100};
+};
+
+struct SinkError {
+  std::string message;
+};
+
+class Dispatcher {
+ public:
+  static boost::system::result<std::unique_ptr<Dispatcher>, SinkError> Create(
+      boost::asio::any_io_executor executor, DispatcherOptions options,
+      core::MetricsRegistry* metrics);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  void Start();
+  // Thread-safe and non-blocking. An error means the event was not accepted
+  // (journal full under `block`, or too many pending): it is counted.
+  boost::system::result<void, SinkError> Submit(const events::Event& event);
+  // Same, for an already serialized event (tests, benchmarks).
+  boost::system::result<void, SinkError> SubmitJson(std::string json);
+  // Stops: pending submissions are journaled and synced, connections close;
+  // `done` runs on the dispatcher's strand.
+  void Stop(std::function<void()> done);
+
+  bool Ready() const;
+  std::uint64_t JournalBytes() const;
+  // Number of destinations currently connected.
+  std::size_t Connected() const;
+  // Events not yet taken by the slowest destination.
+  std::uint64_t Backlog() const;
+  const RecoveryReport& recovery() const;
+
+ private:
+  struct Impl;
+  explicit Dispatcher(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace aicc::sink
