@@ -107,6 +107,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   core::Counter* journal_full_total = nullptr;
   core::Histogram* latency = nullptr;
   core::RateLimitedLog full_log{std::chrono::seconds(5)};
+  core::RateLimitedLog drop_log{std::chrono::seconds(5)};
 };
 
 // One backend: connects, sends from its cursor, reconnects forever.
@@ -168,6 +169,10 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
       }
       self->SetConnected(false);
       self->close_ = nullptr;
+      // A backend that drops connections after a few events must still see
+      // progress: without a confirmation on this connection, send smaller
+      // batches (each followed by its confirming ping) next time.
+      if (!self->progressed_) self->batch_limit_ = std::max<std::size_t>(1, self->batch_limit_ / 2);
       if (self->stopping_) break;
       self->reconnects_->Increment();
       const auto delay = self->backoff_.Next();
@@ -244,7 +249,24 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
     // the writer; one read and one write in flight at most.
     auto self = shared_from_this();
     const bool ack = owner_->options.ack;
+    // Without application acks, an event counts as taken once the backend
+    // has read it: we ping after each batch with the batch's end index, and
+    // the pong (sent by the peer's WebSocket layer after it read every frame
+    // before the ping) confirms it. Events written into a connection that
+    // dies before its pong are sent again.
+    auto confirmed = std::make_shared<std::uint64_t>(0);
+    ws->control_callback([self, confirmed](websocket::frame_type kind, beast::string_view payload) {
+      if (kind != websocket::frame_type::pong || payload.empty()) return;
+      std::uint64_t v = 0;
+      for (char c : payload) {
+        if (c < '0' || c > '9') return;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      if (v > *confirmed) *confirmed = v;
+      self->wake_.cancel();
+    });
     std::uint64_t next_to_send = owner_->journal->Cursor(name_);
+    progressed_ = false;
     inflight_.clear();
     acked_.clear();
     asio::co_spawn(
@@ -269,12 +291,21 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
 
     try {
       while (!stopping_ && !*dead) {
+        if (!ack && *confirmed > owner_->journal->Cursor(name_)) {
+          Advance(*confirmed);
+          batch_limit_ = std::min<std::size_t>(64, batch_limit_ * 2);
+          progressed_ = true;
+        }
+        const std::size_t window = owner_->options.window;
+        const std::uint64_t cursor = owner_->journal->Cursor(name_);
+        const std::uint64_t unconfirmed = next_to_send > cursor ? next_to_send - cursor : 0;
         const std::size_t room =
-            ack ? owner_->options.window - std::min(owner_->options.window, inflight_.size()) : 64;
-        auto batch = room ? owner_->journal->Read(next_to_send, room)
-                          : decltype(owner_->journal->Read(0, 0)){};
+            ack ? window - std::min(window, inflight_.size())
+                : static_cast<std::size_t>(window - std::min<std::uint64_t>(window, unconfirmed));
+        auto batch =
+            room ? owner_->journal->Read(next_to_send, std::min<std::size_t>(room, batch_limit_))
+                 : decltype(owner_->journal->Read(0, 0)){};
         if (batch.empty()) {
-          if (!ack) Advance(next_to_send);
           wake_.expires_at(asio::steady_timer::time_point::max());
           boost::system::error_code ec;
           co_await wake_.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -289,7 +320,10 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
           ObserveLatency(index);
           next_to_send = index + 1;
         }
-        if (!ack) Advance(next_to_send);
+        if (!ack) {
+          const std::string mark = std::to_string(next_to_send);
+          co_await raw->async_ping(websocket::ping_data(mark.c_str()), use_awaitable);
+        }
       }
     } catch (...) {
       close_ = nullptr;
@@ -317,6 +351,7 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
     if (cursor != before) {
       owner_->journal->SetCursor(name_, cursor);
       UpdateBacklog();
+      progressed_ = true;
     }
     wake_.cancel();
   }
@@ -358,6 +393,8 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
   std::function<void()> close_;
   std::atomic<bool> connected_{false};
   bool stopping_ = false;
+  std::size_t batch_limit_ = 64;
+  bool progressed_ = false;
   std::unordered_map<std::string, std::uint64_t> inflight_;
   std::set<std::uint64_t> acked_;
   core::Gauge* connected_gauge_ = nullptr;

@@ -1,0 +1,355 @@
+// Delivery against a real WebSocket backend (the `aicc sink` server code)
+// on loopback: outages, restarts, three backends, acks, JWT, wss, SIGKILL.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "core/ids.h"
+#include "sink/dispatcher.h"
+#include "sink/server.h"
+
+namespace aicc::sink {
+namespace {
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// A backend on its own thread that records what it receives.
+class Backend {
+ public:
+  explicit Backend(SinkServerOptions o = {}, std::uint16_t port = 0) : options_(std::move(o)) {
+    Start(port);
+  }
+  ~Backend() { Stop(); }
+  void Start(std::uint16_t port) {
+    server_ =
+        std::make_unique<SinkServer>(io_.get_executor(), options_, [this](const std::string& json) {
+          std::lock_guard lock(mutex_);
+          received_.push_back(json);
+          cv_.notify_all();
+        });
+    auto p = server_->Start("127.0.0.1", port);
+    ASSERT_TRUE(p) << p.error();
+    port_ = *p;
+    work_.emplace(io_.get_executor());
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    server_->Stop();
+    work_.reset();
+    io_.stop();
+    thread_.join();
+    server_.reset();
+    io_.restart();
+  }
+  std::string Url() const { return "ws://127.0.0.1:" + std::to_string(port_) + "/events"; }
+  std::uint16_t port() const { return port_; }
+  // Waits until `n` distinct event_ids arrived.
+  bool WaitDistinct(std::size_t n, std::chrono::seconds timeout = 20s) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [&] { return DistinctLocked() >= n; });
+  }
+  std::size_t Distinct() {
+    std::lock_guard lock(mutex_);
+    return DistinctLocked();
+  }
+  std::vector<std::string> Received() {
+    std::lock_guard lock(mutex_);
+    return received_;
+  }
+  SinkServerStats stats() const { return server_ ? server_->stats() : SinkServerStats{}; }
+
+ private:
+  std::size_t DistinctLocked() const {
+    std::set<std::string> ids;
+    for (const auto& r : received_) ids.insert(nlohmann::json::parse(r).value("event_id", ""));
+    return ids.size();
+  }
+  SinkServerOptions options_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::unique_ptr<SinkServer> server_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::string> received_;
+};
+
+class DeliveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("aicc_delivery_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    work_.emplace(io_.get_executor());
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    dispatcher_.reset();
+    work_.reset();
+    io_.stop();
+    thread_.join();
+    fs::remove_all(dir_);
+  }
+  DispatcherOptions Options(std::vector<std::string> urls) {
+    DispatcherOptions o;
+    o.urls = std::move(urls);
+    o.journal.directory = (dir_ / "journal").string();
+    o.reconnect_min = 20ms;
+    o.reconnect_max = 200ms;
+    return o;
+  }
+  Dispatcher& Make(DispatcherOptions o) {
+    auto d = Dispatcher::Create(io_.get_executor(), std::move(o), &metrics_);
+    EXPECT_TRUE(d) << (d ? "" : d.error().message);
+    dispatcher_ = std::move(*d);
+    dispatcher_->Start();
+    return *dispatcher_;
+  }
+  // Submits `n` events of `calls` interleaved calls.
+  void SubmitMany(Dispatcher& d, int n, int calls = 3, std::size_t transcript_bytes = 30) {
+    for (int i = 0; i < n; ++i) {
+      events::Event e;
+      e.event_id = core::NewUuid();
+      e.call_id = call_ids_[static_cast<std::size_t>(i % calls)];
+      e.seq = next_seq_[e.call_id]++;
+      e.timestamp = std::chrono::system_clock::now();
+      events::TurnComplete t;
+      t.transcript = std::string(transcript_bytes, 'a');
+      e.body = t;
+      ASSERT_TRUE(d.Submit(e));
+    }
+  }
+  // Per call, seq must never go backwards except when a redelivery restarts
+  // from an earlier point; after removing duplicates the order is exact.
+  static void ExpectPerCallOrder(const std::vector<std::string>& received) {
+    std::map<std::string, std::vector<std::uint64_t>> seqs;
+    std::set<std::string> seen;
+    for (const auto& r : received) {
+      const auto j = nlohmann::json::parse(r);
+      if (!seen.insert(j["event_id"].get<std::string>()).second) continue;
+      seqs[j["call_id"].get<std::string>()].push_back(j["seq"].get<std::uint64_t>());
+    }
+    for (const auto& [call, s] : seqs) {
+      for (std::size_t i = 0; i < s.size(); ++i) EXPECT_EQ(s[i], i) << call;
+    }
+  }
+
+  fs::path dir_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::thread thread_;
+  core::MetricsRegistry metrics_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::vector<std::string> call_ids_ = {core::NewUuid(), core::NewUuid(), core::NewUuid()};
+  std::map<std::string, std::uint64_t> next_seq_;
+};
+
+TEST_F(DeliveryTest, BackendDownAtStartThenUpGetsEverything) {
+  std::uint16_t port;
+  {
+    Backend probe;
+    port = probe.port();
+  }  // closed: nothing listens there now
+  auto& d = Make(Options({"ws://127.0.0.1:" + std::to_string(port) + "/e"}));
+  SubmitMany(d, 60);
+  std::this_thread::sleep_for(300ms);
+  Backend backend({}, port);
+  ASSERT_TRUE(backend.WaitDistinct(60));
+  ExpectPerCallOrder(backend.Received());
+}
+
+TEST_F(DeliveryTest, BackendRestartsMidStreamNothingLostOrderKept) {
+  SinkServerOptions flaky;
+  flaky.close_after = 25;  // drops every connection after 25 events
+  Backend backend(flaky);
+  auto& d = Make(Options({backend.Url()}));
+  SubmitMany(d, 200);
+  ASSERT_TRUE(backend.WaitDistinct(200, 60s));
+  ExpectPerCallOrder(backend.Received());
+  EXPECT_GT(backend.stats().connections, 5u);
+}
+
+TEST_F(DeliveryTest, ThreeBackendsOneDownTheOthersGetEverythingAndTheBoundDrops) {
+  Backend a, b;
+  std::uint16_t dead_port;
+  {
+    Backend probe;
+    dead_port = probe.port();
+  }
+  auto o = Options({a.Url(), b.Url(), "ws://127.0.0.1:" + std::to_string(dead_port) + "/e"});
+  // The bound holds ~750 events; the live backends keep up with bursts of
+  // 50, the dead one forces drops once 3000 events have gone by.
+  o.journal.max_bytes = 256 * 1024;
+  o.journal.segment_bytes = 16 * 1024;
+  auto& d = Make(o);
+  for (int round = 0; round < 60; ++round) {
+    SubmitMany(d, 50, 3, 300);
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(a.WaitDistinct(3000, 60s)) << a.Distinct();
+  ASSERT_TRUE(b.WaitDistinct(3000, 60s)) << b.Distinct();
+  ExpectPerCallOrder(a.Received());
+  EXPECT_LE(d.JournalBytes(), 256u * 1024);
+  // The dead backend's undelivered events were dropped at the bound, counted.
+  EXPECT_NE(metrics_.RenderPrometheus().find("aicc_sink_events_dropped_total"), std::string::npos);
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_EQ(text.find("aicc_sink_events_dropped_total 0\n"), std::string::npos)
+      << "nothing was dropped?";
+}
+
+TEST_F(DeliveryTest, AckModeAdvancesOnlyOnAck) {
+  SinkServerOptions acking;
+  acking.ack = true;
+  Backend backend(acking);
+  auto o = Options({backend.Url()});
+  o.ack = true;
+  auto& d = Make(o);
+  SubmitMany(d, 50);
+  ASSERT_TRUE(backend.WaitDistinct(50));
+  for (int i = 0; i < 100 && d.Backlog() > 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(d.Backlog(), 0u);
+
+  // A backend that never acks: everything arrives, nothing is confirmed.
+  Backend silent;
+  dispatcher_.reset();
+  fs::remove_all(dir_);
+  o.urls = {silent.Url()};
+  auto& d2 = Make(o);
+  SubmitMany(d2, 20);
+  ASSERT_TRUE(silent.WaitDistinct(20));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(d2.Backlog(), 20u);
+}
+
+TEST_F(DeliveryTest, JwtAcceptedAndRejected) {
+  SinkServerOptions secured;
+  secured.jwt_secret = "test-secret-not-real";
+  Backend backend(secured);
+  auto good = Options({backend.Url()});
+  good.jwt.secret = "test-secret-not-real";
+  auto& d = Make(good);
+  SubmitMany(d, 5);
+  ASSERT_TRUE(backend.WaitDistinct(5));
+  dispatcher_.reset();
+  fs::remove_all(dir_);
+
+  Backend backend2(secured);
+  auto bad = Options({backend2.Url()});
+  bad.jwt.secret = "wrong-secret";
+  auto& d2 = Make(bad);
+  SubmitMany(d2, 5);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(backend2.Distinct(), 0u);
+  EXPECT_GT(backend2.stats().rejected_auth, 0u);
+  EXPECT_EQ(d2.Backlog(), 5u) << "refused events stay journaled";
+}
+
+TEST_F(DeliveryTest, WssWithTestCaAndRefusedWithoutIt) {
+  const fs::path pki = dir_ / "pki";
+  fs::create_directories(pki);
+  const std::string p = pki.string();
+  const std::string script = "cd " + p +
+                             " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out "
+                             "ca.pem -days 1 -subj /CN=aicc-test-ca "
+                             ">/dev/null 2>&1"
+                             " && openssl req -newkey rsa:2048 -nodes -keyout server.key -out "
+                             "server.csr -subj /CN=localhost >/dev/null 2>&1"
+                             " && printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > ext.cnf"
+                             " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key "
+                             "-CAcreateserial -out server.pem -days 1 "
+                             "-extfile ext.cnf >/dev/null 2>&1";
+  ASSERT_EQ(std::system(script.c_str()), 0) << "openssl failed";
+  SinkServerOptions tls;
+  tls.tls_cert = p + "/server.pem";
+  tls.tls_key = p + "/server.key";
+  Backend backend(tls);
+  const std::string url = "wss://127.0.0.1:" + std::to_string(backend.port()) + "/events";
+  auto o = Options({url});
+  o.ca_file = p + "/ca.pem";
+  auto& d = Make(o);
+  SubmitMany(d, 5);
+  ASSERT_TRUE(backend.WaitDistinct(5));
+  dispatcher_.reset();
+  fs::remove_all(dir_ / "journal");
+
+  // The system CAs alone do not trust the test CA: refused, nothing sent.
+  auto untrusted = Options({url});
+  auto& d2 = Make(untrusted);
+  const auto before = backend.Distinct();
+  SubmitMany(d2, 5);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(backend.Distinct(), before);
+  EXPECT_EQ(d2.Connected(), 0u);
+}
+
+TEST_F(DeliveryTest, BadConfigurationNamesTheSetting) {
+  auto o = Options({"http://127.0.0.1:1/x"});
+  auto d = Dispatcher::Create(io_.get_executor(), o, nullptr);
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().message.find("sink.urls"), std::string::npos);
+  o = Options({"ws://"});
+  EXPECT_FALSE(Dispatcher::Create(io_.get_executor(), o, nullptr));
+  o = Options({});
+  o.journal.directory = "/proc/aicc-cannot-write-here";
+  d = Dispatcher::Create(io_.get_executor(), o, nullptr);
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().message.find("sink.journal_dir"), std::string::npos);
+}
+
+// The aicc process dies (SIGKILL) with events journaled but not delivered;
+// after a restart everything arrives.
+TEST_F(DeliveryTest, EventsSurviveSigkill) {
+  std::uint16_t port;
+  {
+    Backend probe;
+    port = probe.port();
+  }
+  const std::string url = "ws://127.0.0.1:" + std::to_string(port) + "/e";
+  const std::string journal = (dir_ / "journal").string();
+  auto run = [&](const char* count) {
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      execl(SINK_SUBMITTER, SINK_SUBMITTER, url.c_str(), journal.c_str(), count, nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    return std::make_pair(pid, out[0]);
+  };
+  auto [pid, fd] = run("120");
+  char buf[64] = {};
+  ASSERT_GT(read(fd, buf, sizeof(buf) - 1), 0);  // "journaled 120"
+  EXPECT_NE(std::string(buf).find("journaled 120"), std::string::npos);
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  close(fd);
+
+  Backend backend({}, port);
+  auto [pid2, fd2] = run("0");
+  EXPECT_TRUE(backend.WaitDistinct(120, 30s)) << backend.Distinct();
+  kill(pid2, SIGKILL);
+  waitpid(pid2, nullptr, 0);
+  close(fd2);
+  ExpectPerCallOrder(backend.Received());
+}
+
+}  // namespace
+}  // namespace aicc::sink

@@ -1,0 +1,185 @@
+#include "sink/journal.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace aicc::sink {
+namespace {
+namespace fs = std::filesystem;
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("aicc_journal_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  JournalOptions Options() {
+    JournalOptions o;
+    o.directory = dir_.string();
+    o.segment_bytes = 1024;
+    o.max_bytes = 1 << 20;
+    return o;
+  }
+  fs::path dir_;
+};
+
+TEST_F(JournalTest, AppendsReadsAndRecoversAcrossReopen) {
+  {
+    auto j = Journal::Open(Options());
+    ASSERT_TRUE(j) << j.error().message;
+    for (int i = 0; i < 100; ++i) {
+      auto idx = (*j)->Append("event-" + std::to_string(i));
+      ASSERT_TRUE(idx);
+      EXPECT_EQ(*idx, static_cast<std::uint64_t>(i));
+    }
+    auto batch = (*j)->Read(10, 5);
+    ASSERT_EQ(batch.size(), 5u);
+    EXPECT_EQ(batch[0].first, 10u);
+    EXPECT_EQ(batch[4].second, "event-14");
+  }
+  RecoveryReport report;
+  auto j = Journal::Open(Options(), &report);
+  ASSERT_TRUE(j);
+  EXPECT_EQ(report.records, 100u);
+  EXPECT_EQ(report.truncated_bytes, 0u);
+  EXPECT_GT(report.segments, 1);  // 1 KiB segments
+  EXPECT_EQ((*j)->NextIndex(), 100u);
+  auto all = (*j)->Read(0, 1000);  // from disk, not the cache
+  ASSERT_EQ(all.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(all[i].second, "event-" + std::to_string(i));
+  EXPECT_EQ(*(*j)->Append("next"), 100u);
+}
+
+TEST_F(JournalTest, TornTailIsTruncatedAndReported) {
+  {
+    auto j = Journal::Open(Options());
+    ASSERT_TRUE(j);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*j)->Append("record " + std::to_string(i)));
+  }
+  // Simulate a crash mid-write: half a header, then garbage after a good record.
+  fs::path segment;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    if (e.path().filename().string().rfind("segment-", 0) == 0) segment = e.path();
+  }
+  const auto good_size = fs::file_size(segment);
+  {
+    std::ofstream out(segment, std::ios::app | std::ios::binary);
+    out.write("\x20\x00\x00\x00\x11\x22", 6);
+  }
+  RecoveryReport report;
+  auto j = Journal::Open(Options(), &report);
+  ASSERT_TRUE(j);
+  EXPECT_EQ(report.truncated_bytes, 6u);
+  EXPECT_EQ(report.records, 5u);
+  EXPECT_EQ(fs::file_size(segment), good_size);
+  EXPECT_EQ(*(*j)->Append("after"), 5u);
+  EXPECT_EQ((*j)->Read(5, 1).at(0).second, "after");
+}
+
+TEST_F(JournalTest, CorruptRecordStopsRecoveryThere) {
+  {
+    auto j = Journal::Open(Options());
+    ASSERT_TRUE(j);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE((*j)->Append("abcdefgh"));
+  }
+  fs::path segment;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    if (e.path().filename().string().rfind("segment-", 0) == 0) segment = e.path();
+  }
+  {
+    // Flip a payload byte of the second record: its CRC no longer matches.
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(16 + 8 + 2);
+    f.put('X');
+  }
+  RecoveryReport report;
+  auto j = Journal::Open(Options(), &report);
+  ASSERT_TRUE(j);
+  EXPECT_EQ(report.records, 1u);
+  EXPECT_EQ(report.truncated_bytes, 32u);
+}
+
+TEST_F(JournalTest, CursorsPersistAndSegmentsGoWhenEveryDestinationPassed) {
+  {
+    auto j = Journal::Open(Options());
+    ASSERT_TRUE(j);
+    (*j)->RegisterDestination("a");
+    (*j)->RegisterDestination("b");
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE((*j)->Append(std::string(40, 'x')));
+    const auto bytes = (*j)->Bytes();
+    (*j)->SetCursor("a", 150);
+    EXPECT_EQ((*j)->Bytes(), bytes) << "b has not passed anything yet";
+    (*j)->SetCursor("b", 120);
+    EXPECT_LT((*j)->Bytes(), bytes);
+    EXPECT_GT((*j)->FirstIndex(), 0u);
+    EXPECT_LE((*j)->FirstIndex(), 120u);
+  }
+  auto j = Journal::Open(Options());
+  ASSERT_TRUE(j);
+  EXPECT_EQ((*j)->Cursor("a"), 150u);
+  EXPECT_EQ((*j)->Cursor("b"), 120u);
+  EXPECT_EQ((*j)->Read((*j)->Cursor("b"), 1).at(0).first, 120u);
+}
+
+TEST_F(JournalTest, BoundPolicies) {
+  auto o = Options();
+  o.max_bytes = 4096;
+  o.full_policy = FullPolicy::kBlock;
+  {
+    auto j = Journal::Open(o);
+    ASSERT_TRUE(j);
+    (*j)->RegisterDestination("slow");
+    int accepted = 0;
+    for (int i = 0; i < 200; ++i) accepted += (*j)->Append(std::string(50, 'x')).has_value();
+    EXPECT_LT(accepted, 200);
+    EXPECT_LE((*j)->Bytes(), 4096u);
+    auto refused = (*j)->Append(std::string(50, 'x'));
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("journal full"), std::string::npos);
+  }
+  fs::remove_all(dir_);
+  o.full_policy = FullPolicy::kDropOldest;
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j);
+  (*j)->RegisterDestination("slow");
+  std::uint64_t dropped_total = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::uint64_t dropped = 0;
+    ASSERT_TRUE((*j)->Append(std::string(50, 'x'), &dropped));
+    dropped_total += dropped;
+  }
+  EXPECT_GT(dropped_total, 0u);
+  EXPECT_LE((*j)->Bytes(), 4096u);
+  EXPECT_EQ((*j)->Cursor("slow"), (*j)->FirstIndex());
+  // What was dropped plus what is left is everything.
+  EXPECT_EQ(dropped_total + ((*j)->NextIndex() - (*j)->FirstIndex()), 200u);
+}
+
+TEST(RecordTest, ParseRejectsBadRecords) {
+  EXPECT_FALSE(ParseRecord({}));
+  const std::uint8_t zero_len[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_FALSE(ParseRecord(zero_len));
+  const std::uint8_t too_long[9] = {200, 0, 0, 0, 0, 0, 0, 0, 'x'};
+  EXPECT_FALSE(ParseRecord(too_long));
+  std::vector<std::uint8_t> good = {1, 0, 0, 0, 0, 0, 0, 0, 'x'};
+  const std::uint32_t crc = Crc32(std::span<const std::uint8_t>(good.data() + 8, 1));
+  for (int i = 0; i < 4; ++i) good[4 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
+  auto r = ParseRecord(good);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->size, 9u);
+  good[8] = 'y';
+  EXPECT_FALSE(ParseRecord(good));
+  // The standard CRC-32 check value.
+  const std::string check = "123456789";
+  EXPECT_EQ(Crc32(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(check.data()),
+                                                check.size())),
+            0xCBF43926u);
+}
+
+}  // namespace
+}  // namespace aicc::sink
