@@ -536,14 +536,38 @@ boost::system::result<void, SinkError> Dispatcher::SubmitJson(std::string json) 
 }
 
 void Dispatcher::Stop(std::function<void()> done) {
-  asio::post(impl_->strand, [impl = impl_, done = std::move(done)] {
+  asio::post(impl_->strand, [impl = impl_, done = std::move(done)]() mutable {
     // Everything submitted before Stop is already queued ahead of this.
     impl->stopped = true;
     impl->journal->Sync();
-    impl->fsync_timer.cancel();
-    for (auto& d : impl->destinations) d->Stop();
     if (impl->jsonl) impl->jsonl->flush();
-    if (done) done();
+    // Give connected backends a moment to take what is left (the last
+    // metadata_end of each call); what they do not take stays journaled and
+    // is sent after the restart.
+    auto deadline = std::chrono::steady_clock::now() + impl->options.drain_timeout;
+    auto timer = std::make_shared<asio::steady_timer>(impl->strand);
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [impl, deadline, timer, poll, done = std::move(done)]() mutable {
+      bool drained = true;
+      for (auto& d : impl->destinations) {
+        if (d->connected() && impl->journal->Cursor(d->name()) < impl->journal->NextIndex())
+          drained = false;
+      }
+      if (drained || std::chrono::steady_clock::now() >= deadline) {
+        impl->fsync_timer.cancel();
+        for (auto& d : impl->destinations) d->Stop();
+        auto finish = std::move(done);
+        // Break the self-reference later, not while this lambda runs.
+        asio::post(impl->strand, [poll] { *poll = nullptr; });
+        if (finish) finish();
+        return;
+      }
+      timer->expires_after(std::chrono::milliseconds(20));
+      timer->async_wait([poll](boost::system::error_code) {
+        if (*poll) (*poll)();
+      });
+    };
+    (*poll)();
   });
 }
 

@@ -44,6 +44,8 @@ struct DispatcherOptions {
   std::size_t max_pending = 100000;  // submitted but not yet journaled
   std::size_t window = 256;          // ack mode: events in flight per backend
   std::chrono::milliseconds fsync_interval{100};
+  // At Stop, how long connected backends get to take the rest.
+  std::chrono::milliseconds drain_timeout{3000};
 };
 
 struct SinkError {
