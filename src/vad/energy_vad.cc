@@ -23,7 +23,8 @@ class EnergyVad final : public Vad {
     double energy = 0;
     int crossings = 0;
     for (std::size_t i = 0; i < chunk.size(); ++i) {
-      const double s = static_cast<double>(chunk[i]) * 32768.0;
+      // Non-finite samples (a decoder bug upstream) count as silence.
+      const double s = std::isfinite(chunk[i]) ? static_cast<double>(chunk[i]) * 32768.0 : 0.0;
       energy += s * s;
       if (i > 0 && ((chunk[i - 1] < 0) != (chunk[i] < 0))) ++crossings;
     }

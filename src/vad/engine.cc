@@ -1,3 +1,4 @@
+#include "vad/silero.h"
 #include "vad/vad.h"
 
 namespace aicc::vad {
@@ -6,7 +7,9 @@ boost::system::result<std::shared_ptr<const VadEngine>, VadError> VadEngine::Cre
     const EngineOptions& options) {
   if (options.engine == "energy") return MakeEnergyEngine(options.energy_threshold);
   if (options.engine != "silero") return VadError{"unknown VAD engine '" + options.engine + "'"};
-  return VadError{"the Silero engine is not available in this build (" + options.model_path + ")"};
+  auto model = SileroModel::Load(options.model_path);
+  if (!model) return model.error();
+  return MakeSileroEngine(*model);
 }
 
 }  // namespace aicc::vad

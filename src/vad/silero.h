@@ -1,0 +1,67 @@
+// Silero VAD v5 running natively: the official ONNX weights, our own small
+// inference (no ONNX Runtime). Outputs match ONNX Runtime's within 1e-3
+// (tests/vad/silero_ort_test.cc).
+//
+// The network, per 32 ms chunk (N new samples + C samples of context):
+//   reflect-pad right by F/4 → STFT as a fixed convolution (F-sample basis,
+//   hop F/2) → magnitude → 4 × [Conv1d(k=3, pad 1) + ReLU] (strides 1,2,2,1)
+//   → LSTMCell(128) → ReLU → Conv1d(128→1) → sigmoid.
+//   16 kHz: N=512, C=64, F=256;  8 kHz: N=256, C=32, F=128.
+//
+// Usage:
+//   auto model = vad::SileroModel::Load("models/silero_vad_v5.onnx");   // once; immutable, shared
+//   auto engine = vad::MakeSileroEngine(*model);
+//   auto stream = engine->NewStream(8000);   // per speaker: LSTM state + context
+//
+// Thread safety: the model is immutable and shared by all streams; each
+// stream is used by one owner.
+#pragma once
+
+#include <array>
+#include <boost/system/result.hpp>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "vad/vad.h"
+
+namespace aicc::vad {
+
+class SileroModel {
+ public:
+  // Weights of one sample-rate branch of the graph.
+  struct Branch {
+    int rate = 16000;
+    int filter = 256;  // STFT filter length F
+    int bins = 129;    // F/2 + 1
+    int hop = 128;     // F/2
+    int context = 64;
+    int chunk = 512;
+    std::vector<float> basis;  // [2·bins][F]
+    struct Conv {
+      int out = 0, in = 0, stride = 1;
+      std::vector<float> weight;  // [out][in·3], tap-major within a row: (i, k) → i·3 + k
+      std::vector<float> bias;
+    };
+    std::array<Conv, 4> encoder;
+    std::vector<float> w_ih, w_hh, b_ih, b_hh;  // [512][128] (PyTorch gate order i, f, g, o), [512]
+    std::vector<float> out_w;                   // [128]
+    float out_b = 0;
+  };
+
+  static boost::system::result<std::shared_ptr<const SileroModel>, VadError> Load(
+      const std::string& path);
+  // Parses the ONNX bytes (exposed for the fuzzer and tests).
+  static boost::system::result<std::shared_ptr<const SileroModel>, VadError> Parse(
+      std::span<const std::uint8_t> onnx, const std::string& name);
+  const Branch& branch(int rate) const { return rate == 16000 ? b16_ : b8_; }
+
+ private:
+  Branch b16_;
+  Branch b8_;
+};
+
+std::shared_ptr<const VadEngine> MakeSileroEngine(std::shared_ptr<const SileroModel> model);
+
+}  // namespace aicc::vad

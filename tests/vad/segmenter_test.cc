@@ -1,0 +1,161 @@
+#include "vad/segmenter.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace aicc::vad {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A Vad that returns scripted probabilities, one per chunk (256 samples at
+// 8 kHz = 32 ms), and checks it gets whole chunks.
+class ScriptedVad final : public Vad {
+ public:
+  explicit ScriptedVad(std::deque<float> script) : script_(std::move(script)) {}
+  int SampleRate() const override { return 8000; }
+  std::size_t ChunkSamples() const override { return 256; }
+  float Process(std::span<const float> chunk) override {
+    EXPECT_EQ(chunk.size(), 256u);
+    if (script_.empty()) return 0;
+    const float p = script_.front();
+    script_.pop_front();
+    return p;
+  }
+  void Reset() override {}
+  std::string_view Engine() const override { return "scripted"; }
+
+ private:
+  std::deque<float> script_;
+};
+
+struct Recorder : Segmenter::Listener {
+  struct Segment {
+    std::uint64_t start = 0, end = 0;
+    std::size_t pre_roll = 0, audio = 0;
+    milliseconds pause{0};
+    std::int16_t first_pre_roll_sample = 0;
+  };
+  void OnSpeechStart(std::uint64_t start, std::span<const std::int16_t> pre) override {
+    segments.push_back(
+        {start, 0, pre.size(), 0, milliseconds(0), pre.empty() ? std::int16_t{-1} : pre[0]});
+    open = true;
+  }
+  void OnSpeechAudio(std::span<const std::int16_t> pcm) override {
+    ASSERT_TRUE(open);
+    segments.back().audio += pcm.size();
+  }
+  void OnSpeechEnd(std::uint64_t end, milliseconds pause) override {
+    ASSERT_TRUE(open);
+    segments.back().end = end;
+    segments.back().pause = pause;
+    open = false;
+  }
+  std::vector<Segment> segments;
+  bool open = false;
+};
+
+// Feeds `chunks` chunks whose samples hold their chunk index (so pre-roll
+// content can be checked), in odd-sized pieces.
+void Feed(Segmenter& s, int chunks) {
+  std::vector<std::int16_t> pcm(static_cast<std::size_t>(chunks) * 256);
+  for (std::size_t i = 0; i < pcm.size(); ++i) pcm[i] = static_cast<std::int16_t>(i / 256);
+  std::size_t pos = 0;
+  const std::size_t pieces[] = {160, 97, 333, 1};
+  for (int k = 0; pos < pcm.size(); ++k) {
+    const std::size_t n = std::min(pieces[k % 4], pcm.size() - pos);
+    s.Push(std::span<const std::int16_t>(pcm.data() + pos, n));
+    pos += n;
+  }
+}
+
+std::deque<float> Script(std::initializer_list<std::pair<int, float>> runs) {
+  std::deque<float> d;
+  for (auto [n, p] : runs) d.insert(d.end(), static_cast<std::size_t>(n), p);
+  return d;
+}
+
+SegmenterOptions Opts() {
+  SegmenterOptions o;
+  o.threshold = 0.6;
+  o.end_threshold = 0.45;
+  o.min_speech = milliseconds(250);   // 8 chunks (256 ms)
+  o.min_silence = milliseconds(800);  // 25 chunks (800 ms)
+  o.pre_roll = milliseconds(300);     // 2400 samples
+  o.max_segment = milliseconds(30000);
+  return o;
+}
+
+TEST(SegmenterTest, StartEndPauseAndPreRoll) {
+  Recorder r;
+  Segmenter s(Opts(), std::make_unique<ScriptedVad>(Script({{20, 0.1f}, {40, 0.9f}, {30, 0.1f}})),
+              r);
+  Feed(s, 90);
+  ASSERT_EQ(r.segments.size(), 1u);
+  const auto& seg = r.segments[0];
+  EXPECT_EQ(seg.start, 20u * 256);
+  EXPECT_EQ(seg.end, 60u * 256);
+  EXPECT_EQ(seg.pause, milliseconds(25 * 256 * 1000 / 8000));
+  // Pre-roll: 300 ms before the start up to the confirmation (8 chunks in).
+  EXPECT_EQ(seg.pre_roll, 2400u + 8 * 256);
+  EXPECT_EQ(seg.first_pre_roll_sample, static_cast<std::int16_t>((20 * 256 - 2400) / 256));
+  EXPECT_NEAR(s.SpeechRatio(), 40.0 / 90.0, 1e-9);
+}
+
+TEST(SegmenterTest, TooShortSpeechIsIgnored) {
+  Recorder r;
+  Segmenter s(Opts(), std::make_unique<ScriptedVad>(Script({{10, 0.1f}, {5, 0.9f}, {40, 0.1f}})),
+              r);
+  Feed(s, 55);
+  EXPECT_TRUE(r.segments.empty());
+}
+
+TEST(SegmenterTest, HysteresisKeepsSpeechBetweenThresholds) {
+  Recorder r;
+  // 0.5 is below the start threshold but above the end threshold: speech
+  // continues through it; 0.3 is silence.
+  Segmenter s(Opts(),
+              std::make_unique<ScriptedVad>(
+                  Script({{12, 0.9f}, {30, 0.5f}, {24, 0.3f}, {12, 0.9f}, {30, 0.1f}})),
+              r);
+  Feed(s, 108);
+  ASSERT_EQ(r.segments.size(), 1u) << "a 24-chunk (768 ms) dip is shorter than min_silence";
+  EXPECT_EQ(r.segments[0].start, 0u);
+  EXPECT_EQ(r.segments[0].end, 78u * 256);
+}
+
+TEST(SegmenterTest, MinSilenceSplitsUtterances) {
+  Recorder r;
+  Segmenter s(
+      Opts(),
+      std::make_unique<ScriptedVad>(Script({{12, 0.9f}, {26, 0.1f}, {12, 0.9f}, {30, 0.1f}})), r);
+  Feed(s, 80);
+  ASSERT_EQ(r.segments.size(), 2u);
+  EXPECT_EQ(r.segments[1].start, 38u * 256);
+}
+
+TEST(SegmenterTest, MaxSegmentCuts) {
+  auto o = Opts();
+  o.max_segment = milliseconds(1000);  // 31.25 chunks
+  Recorder r;
+  Segmenter s(o, std::make_unique<ScriptedVad>(Script({{80, 0.9f}})), r);
+  Feed(s, 80);
+  ASSERT_GE(r.segments.size(), 2u);
+  EXPECT_EQ(r.segments[0].pause, milliseconds(0));
+  EXPECT_EQ(r.segments[0].end - r.segments[0].start, 32u * 256);
+}
+
+TEST(SegmenterTest, FlushClosesAnOpenUtterance) {
+  Recorder r;
+  Segmenter s(Opts(), std::make_unique<ScriptedVad>(Script({{20, 0.9f}, {3, 0.1f}})), r);
+  Feed(s, 23);
+  EXPECT_TRUE(r.open);
+  s.Flush();
+  ASSERT_EQ(r.segments.size(), 1u);
+  EXPECT_FALSE(r.open);
+  EXPECT_EQ(r.segments[0].end, 20u * 256);
+}
+
+}  // namespace
+}  // namespace aicc::vad

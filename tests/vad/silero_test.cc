@@ -1,0 +1,73 @@
+#include "vad/silero.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+namespace aicc::vad {
+namespace {
+
+const std::string kModel = std::string(AICC_SOURCE_DIR) + "/models/silero_vad_v5.onnx";
+
+TEST(SileroTest, LoadsBothBranches) {
+  auto model = SileroModel::Load(kModel);
+  ASSERT_TRUE(model) << model.error().message;
+  EXPECT_EQ((*model)->branch(16000).filter, 256);
+  EXPECT_EQ((*model)->branch(16000).bins, 129);
+  EXPECT_EQ((*model)->branch(8000).filter, 128);
+  EXPECT_EQ((*model)->branch(8000).bins, 65);
+  auto engine = MakeSileroEngine(*model);
+  EXPECT_EQ(engine->NewStream(8000)->ChunkSamples(), 256u);
+  EXPECT_EQ(engine->NewStream(16000)->ChunkSamples(), 512u);
+}
+
+TEST(SileroTest, BadModelFilesAreClearErrors) {
+  auto missing = SileroModel::Load("/nonexistent/silero.onnx");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("/nonexistent/silero.onnx"), std::string::npos);
+
+  std::ifstream in(kModel, std::ios::binary);
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1000u);
+  for (std::size_t cut : {std::size_t{0}, std::size_t{10}, bytes.size() / 2, bytes.size() - 3}) {
+    SCOPED_TRACE(cut);
+    auto truncated =
+        SileroModel::Parse(std::span<const std::uint8_t>(bytes.data(), cut), "truncated.onnx");
+    ASSERT_FALSE(truncated);
+    EXPECT_NE(truncated.error().message.find("truncated.onnx"), std::string::npos);
+  }
+  const std::vector<std::uint8_t> garbage(5000, 0xAB);
+  EXPECT_FALSE(SileroModel::Parse(garbage, "garbage.onnx"));
+  // The engine factory turns it into an error the daemon falls back from.
+  EXPECT_FALSE(VadEngine::Create({"silero", "/nonexistent/silero.onnx", 0.6}));
+  EXPECT_TRUE(VadEngine::Create({"energy", "/nonexistent/silero.onnx", 0.6}));
+}
+
+TEST(SileroTest, OutputsStayProbabilitiesOnHostileInput) {
+  auto model = SileroModel::Load(kModel);
+  ASSERT_TRUE(model);
+  auto vad = MakeSileroEngine(*model)->NewStream(8000);
+  std::vector<float> chunk(256, std::nanf(""));
+  for (int i = 0; i < 5; ++i) {
+    const float p = vad->Process(chunk);
+    EXPECT_TRUE(std::isfinite(p));
+    EXPECT_GE(p, 0.0f);
+    EXPECT_LE(p, 1.0f);
+  }
+  std::fill(chunk.begin(), chunk.end(), 1e9f);
+  EXPECT_TRUE(std::isfinite(vad->Process(chunk)));
+  EXPECT_TRUE(std::isfinite(
+      vad->Process(std::span<const float>(chunk.data(), 10))));  // short chunk: zero-padded
+  // Reset returns to the initial state: same input, same output.
+  vad->Reset();
+  const std::vector<float> quiet(256, 0.001f);
+  const float a = vad->Process(quiet);
+  vad->Reset();
+  EXPECT_FLOAT_EQ(vad->Process(quiet), a);
+}
+
+}  // namespace
+}  // namespace aicc::vad
