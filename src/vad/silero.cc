@@ -100,8 +100,7 @@ std::optional<Tensor> ParseTensor(std::span<const std::uint8_t> bytes) {
     if (f.number == 1 && f.wire == 0) {
       t.dims.push_back(static_cast<std::int64_t>(f.varint));
     } else if (f.number == 1 && f.wire == 2) {
-      Reader packed(f.bytes);
-      // Packed varints: reuse the reader on a synthetic "field 0" stream.
+      // Packed varints.
       std::size_t i = 0;
       while (i < f.bytes.size()) {
         std::uint64_t v = 0;
@@ -363,8 +362,12 @@ boost::system::result<std::shared_ptr<const SileroModel>, VadError> SileroModel:
 
   auto model = std::make_shared<SileroModel>();
   // The top-level If compares sr with 16000: its then-branch is 16 kHz.
-  for (const auto& [prefix, rate] : {std::pair<std::string, int>{"If_0_then_branch__", 16000},
-                                     std::pair<std::string, int>{"If_0_else_branch__", 8000}}) {
+  for (const auto& [branch_prefix, branch_rate] :
+       {std::pair<std::string, int>{"If_0_then_branch__", 16000},
+        std::pair<std::string, int>{"If_0_else_branch__", 8000}}) {
+    // Copies: clang 14 cannot capture structured bindings in the lambda.
+    const std::string prefix = branch_prefix;
+    const int rate = branch_rate;
     Branch& b = rate == 16000 ? model->b16_ : model->b8_;
     auto find = [&](const std::string& suffix) -> const Tensor* {
       for (const auto& [key, t] : constants) {

@@ -1,0 +1,6 @@
+aicc_fuzzer(fuzz_rtp_parser SOURCES fuzz_rtp_parser.cc LIBS aicc_rtp)
+aicc_fuzzer(fuzz_wav_reader SOURCES fuzz_wav_reader.cc LIBS aicc_audio)
+aicc_fuzzer(fuzz_journal_record SOURCES fuzz_journal_record.cc LIBS aicc_sink_journal)
+aicc_fuzzer(fuzz_turn_analyzer SOURCES fuzz_turn_analyzer.cc LIBS aicc_turn)
+aicc_fuzzer(fuzz_silero_model SOURCES fuzz_silero_model.cc LIBS aicc_vad)
+add_custom_target(fuzz_all DEPENDS fuzz_rtp_parser fuzz_wav_reader fuzz_journal_record fuzz_turn_analyzer fuzz_silero_model)
