@@ -23,7 +23,7 @@ apt_packages=(
   libspeexdsp-dev libjwt-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox libsox-fmt-all
-  shellcheck postgresql
+  shellcheck postgresql bc curl
   python3-onnx python3-jsonschema
 )
 

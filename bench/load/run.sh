@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Load benchmark: N concurrent calls (2 RTP streams each) replayed over
+# loopback into `aicc run --no-ari` (Silero VAD, no STT), for DURATION
+# seconds. Reports CPU and RSS of aicc, packets received/lost, kernel UDP
+# drops, and the end-of-speech → event latency histogram from /metrics.
+#
+# Usage: bench/load/run.sh BUILD_DIR CALLS [DURATION_S]
+set -euo pipefail
+build=${1:?build dir}
+calls=${2:?calls}
+duration=${3:-20}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+aicc="$build/aicc"
+work=$(mktemp -d)
+trap 'kill "$aicc_pid" "$sink_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+base=$((20000 + RANDOM % 20000))
+cport=$base; aport=$((base + 1)); hport=$((base + 2)); sport=$((base + 3))
+
+"$aicc" sink --listen "127.0.0.1:$sport" --format quiet 2>/dev/null &
+sink_pid=$!
+"$aicc" run --no-ari --stt none --log-level warn \
+  --set media.bind_address=127.0.0.1 --set "media.customer_port=$cport" --set "media.agent_port=$aport" \
+  --set "http.listen=127.0.0.1:$hport" --set "sink.urls=ws://127.0.0.1:$sport/e" \
+  --set "sink.journal_dir=$work" --set pipeline.call_idle_timeout_sec=5 2>"$work/aicc.log" &
+aicc_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/readyz" >/dev/null && break; sleep 0.1; done
+
+drops_before=$(awk 'NR>1 {s+=$NF} END {print s+0}' /proc/net/udp)
+ticks_before=$(awk '{print $14+$15}' "/proc/$aicc_pid/stat")
+start=$(date +%s.%N)
+"$aicc" replay "$root/.cache/audio/call1-customer.ulaw.wav" --agent-file "$root/.cache/audio/call1-agent.ulaw.wav" \
+  --calls "$calls" --customer-port "$cport" --agent-port "$aport" --loop >"$work/replay.log" 2>&1 &
+replay_pid=$!
+sleep "$duration"
+ticks_after=$(awk '{print $14+$15}' "/proc/$aicc_pid/stat")
+rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$aicc_pid/status")
+end=$(date +%s.%N)
+kill -INT "$replay_pid" 2>/dev/null || true
+wait "$replay_pid" 2>/dev/null || true
+drops_after=$(awk 'NR>1 {s+=$NF} END {print s+0}' /proc/net/udp)
+metrics=$(curl -sf "http://127.0.0.1:$hport/metrics")
+
+hz=$(getconf CLK_TCK)
+elapsed=$(echo "$end - $start" | bc -l)
+cpu=$(echo "($ticks_after - $ticks_before) / $hz / $elapsed * 100" | bc -l)
+received=$(echo "$metrics" | awk '/^aicc_rtp_packets_received_total/ {s+=$2} END {print s+0}')
+lost=$(echo "$metrics" | awk '/^aicc_rtp_packets_lost_total/ {s+=$2} END {print s+0}')
+late=$(echo "$metrics" | awk '/^aicc_rtp_packets_late_total/ {s+=$2} END {print s+0}')
+turns=$(echo "$metrics" | awk '/^aicc_turns_total/ {s+=$2} END {print s+0}')
+# p50/p99 of aicc_turn_event_latency_seconds from its cumulative buckets.
+quantile() {
+  echo "$metrics" | awk -v q="$1" '
+    /^aicc_turn_event_latency_seconds_bucket/ {
+      match($0, /le="[^"]+"/); le = substr($0, RSTART + 4, RLENGTH - 5); n[++k] = $2; b[k] = le }
+    END { total = n[k]; if (total == 0) { print "n/a"; exit }
+          for (i = 1; i <= k; i++) if (n[i] >= q * total) { print b[i]; exit } }'
+}
+printf 'calls=%d streams=%d duration=%.1fs cpu=%.1f%% (%.2f%%/call) rss=%dMB (%.2fMB/call)\n' \
+  "$calls" $((calls * 2)) "$elapsed" "$cpu" "$(echo "$cpu / $calls" | bc -l)" $((rss_kb / 1024)) \
+  "$(echo "$rss_kb / 1024 / $calls" | bc -l)"
+printf 'rtp received=%s lost=%s late=%s kernel_udp_drops=%s turns=%s latency_p50<=%ss p99<=%ss\n' \
+  "$received" "$lost" "$late" $((drops_after - drops_before)) "$turns" "$(quantile 0.5)" "$(quantile 0.99)"

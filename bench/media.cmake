@@ -1,0 +1,4 @@
+aicc_bench(bench_media SOURCES ${CMAKE_CURRENT_LIST_DIR}/media_bench.cc LIBS aicc_rtp aicc_audio)
+aicc_bench(bench_vad SOURCES ${CMAKE_CURRENT_LIST_DIR}/vad_bench.cc LIBS aicc_vad)
+aicc_bench(bench_turn SOURCES ${CMAKE_CURRENT_LIST_DIR}/turn_bench.cc LIBS aicc_turn)
+aicc_bench(bench_sink SOURCES ${CMAKE_CURRENT_LIST_DIR}/sink_bench.cc LIBS aicc_sink_journal)

@@ -1,0 +1,70 @@
+// Silero (native) and energy VAD cost per 32 ms chunk, one stream and many
+// streams interleaved (the cache-pressure case of a busy server).
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "vad/silero.h"
+
+namespace {
+using namespace aicc::vad;
+
+std::shared_ptr<const VadEngine> Silero() {
+  static auto engine = [] {
+    auto model = SileroModel::Load(std::string(AICC_SOURCE_DIR) + "/models/silero_vad_v5.onnx");
+    return model ? MakeSileroEngine(*model) : nullptr;
+  }();
+  return engine;
+}
+
+std::vector<float> Audio(std::size_t n) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> g(0, 0.1f);
+  std::vector<float> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = 0.3f * std::sin(i * 0.05f) + g(rng);
+  return v;
+}
+
+void BM_Silero(benchmark::State& state) {
+  const int rate = static_cast<int>(state.range(0));
+  const int streams = static_cast<int>(state.range(1));
+  auto engine = Silero();
+  if (!engine) {
+    state.SkipWithError("model missing (make deps)");
+    return;
+  }
+  std::vector<std::unique_ptr<Vad>> vads;
+  for (int i = 0; i < streams; ++i) vads.push_back(engine->NewStream(rate));
+  const std::size_t chunk = vads[0]->ChunkSamples();
+  const auto audio = Audio(chunk * 64);
+  std::size_t k = 0;
+  for (auto _ : state) {
+    for (auto& v : vads) {
+      benchmark::DoNotOptimize(
+          v->Process(std::span<const float>(audio.data() + (k % 64) * chunk, chunk)));
+    }
+    ++k;
+  }
+  state.SetItemsProcessed(state.iterations() *
+                          streams);  // chunks: items/s → µs per chunk = 1e6 / rate
+}
+BENCHMARK(BM_Silero)
+    ->Args({8000, 1})
+    ->Args({16000, 1})
+    ->Args({8000, 64})
+    ->Args({16000, 64})
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_Energy(benchmark::State& state) {
+  auto vad = MakeEnergyEngine(0.6)->NewStream(8000);
+  const auto audio = Audio(256);
+  for (auto _ : state) benchmark::DoNotOptimize(vad->Process(audio));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Energy);
+
+}  // namespace
+
+BENCHMARK_MAIN();
