@@ -82,6 +82,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   void Append(std::string json);
   void NotifyAll();
+  void Drain(std::chrono::steady_clock::time_point deadline,
+             std::shared_ptr<asio::steady_timer> timer, std::function<void()> done);
   void ScheduleFsync();
 
   asio::strand<asio::any_io_executor> strand;
@@ -115,7 +117,7 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
  public:
   Destination(std::shared_ptr<Impl> owner, std::string url, net::Endpoint endpoint,
               std::shared_ptr<asio::ssl::context> tls)
-      : owner_(std::move(owner)),
+      : owner_(owner.get()),
         url_(std::move(url)),
         endpoint_(std::move(endpoint)),
         name_(DestinationName(url_)),
@@ -138,7 +140,10 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
 
   void Start() {
     owner_->journal->RegisterDestination(name_);
-    asio::co_spawn(owner_->strand, Run(shared_from_this()), asio::detached);
+    // The coroutine keeps the dispatcher's state alive while it runs; the
+    // destination itself only points at it (no ownership cycle).
+    asio::co_spawn(owner_->strand, Run(shared_from_this(), owner_->shared_from_this()),
+                   asio::detached);
   }
   void Wake() { wake_.cancel(); }
   void Stop() {
@@ -148,7 +153,8 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
   }
 
  private:
-  static awaitable<void> Run(std::shared_ptr<Destination> self) {
+  static awaitable<void> Run(std::shared_ptr<Destination> self, std::shared_ptr<Impl> keep_alive) {
+    (void)keep_alive;
     auto log = core::Logger("sink");
     while (!self->stopping_) {
       std::string why;
@@ -255,16 +261,19 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
     // before the ping) confirms it. Events written into a connection that
     // dies before its pong are sent again.
     auto confirmed = std::make_shared<std::uint64_t>(0);
-    ws->control_callback([self, confirmed](websocket::frame_type kind, beast::string_view payload) {
-      if (kind != websocket::frame_type::pong || payload.empty()) return;
-      std::uint64_t v = 0;
-      for (char c : payload) {
-        if (c < '0' || c > '9') return;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-      }
-      if (v > *confirmed) *confirmed = v;
-      self->wake_.cancel();
-    });
+    // Weak: the stream (which stores this callback) must not own us.
+    std::weak_ptr<Destination> weak_self = self;
+    ws->control_callback(
+        [weak_self, confirmed](websocket::frame_type kind, beast::string_view payload) {
+          if (kind != websocket::frame_type::pong || payload.empty()) return;
+          std::uint64_t v = 0;
+          for (char c : payload) {
+            if (c < '0' || c > '9') return;
+            v = v * 10 + static_cast<std::uint64_t>(c - '0');
+          }
+          if (v > *confirmed) *confirmed = v;
+          if (auto me = weak_self.lock()) me->wake_.cancel();
+        });
     std::uint64_t next_to_send = owner_->journal->Cursor(name_);
     progressed_ = false;
     inflight_.clear();
@@ -382,7 +391,7 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
     connected_gauge_->Set(c ? 1 : 0);
   }
 
-  std::shared_ptr<Impl> owner_;
+  Impl* owner_;  // kept alive by the running coroutine
   std::string url_;
   net::Endpoint endpoint_;
   std::string name_;
@@ -544,30 +553,28 @@ void Dispatcher::Stop(std::function<void()> done) {
     // Give connected backends a moment to take what is left (the last
     // metadata_end of each call); what they do not take stays journaled and
     // is sent after the restart.
-    auto deadline = std::chrono::steady_clock::now() + impl->options.drain_timeout;
-    auto timer = std::make_shared<asio::steady_timer>(impl->strand);
-    auto poll = std::make_shared<std::function<void()>>();
-    *poll = [impl, deadline, timer, poll, done = std::move(done)]() mutable {
-      bool drained = true;
-      for (auto& d : impl->destinations) {
-        if (d->connected() && impl->journal->Cursor(d->name()) < impl->journal->NextIndex())
-          drained = false;
-      }
-      if (drained || std::chrono::steady_clock::now() >= deadline) {
-        impl->fsync_timer.cancel();
-        for (auto& d : impl->destinations) d->Stop();
-        auto finish = std::move(done);
-        // Break the self-reference later, not while this lambda runs.
-        asio::post(impl->strand, [poll] { *poll = nullptr; });
-        if (finish) finish();
-        return;
-      }
-      timer->expires_after(std::chrono::milliseconds(20));
-      timer->async_wait([poll](boost::system::error_code) {
-        if (*poll) (*poll)();
-      });
-    };
-    (*poll)();
+    impl->Drain(std::chrono::steady_clock::now() + impl->options.drain_timeout,
+                std::make_shared<asio::steady_timer>(impl->strand), std::move(done));
+  });
+}
+
+void Dispatcher::Impl::Drain(std::chrono::steady_clock::time_point deadline,
+                             std::shared_ptr<asio::steady_timer> timer,
+                             std::function<void()> done) {
+  bool drained = true;
+  for (auto& d : destinations) {
+    if (d->connected() && journal->Cursor(d->name()) < journal->NextIndex()) drained = false;
+  }
+  if (drained || std::chrono::steady_clock::now() >= deadline) {
+    fsync_timer.cancel();
+    for (auto& d : destinations) d->Stop();
+    if (done) done();
+    return;
+  }
+  timer->expires_after(std::chrono::milliseconds(20));
+  timer->async_wait([self = shared_from_this(), deadline, timer,
+                     done = std::move(done)](boost::system::error_code) mutable {
+    self->Drain(deadline, timer, std::move(done));
   });
 }
 
