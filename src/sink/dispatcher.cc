@@ -209,6 +209,8 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
     auto& tcp_layer = beast::get_lowest_layer(*ws);
     tcp_layer.expires_after(std::chrono::seconds(10));
     co_await tcp_layer.async_connect(results, use_awaitable);
+    // Events are small and latency matters: no Nagle delay.
+    tcp_layer.socket().set_option(tcp::no_delay(true));
     if constexpr (!std::is_same_v<WsStream, websocket::stream<beast::tcp_stream>>) {
       // SNI and host name verification.
       if (!SSL_set_tlsext_host_name(ws->next_layer().native_handle(), endpoint_.host.c_str())) {

@@ -107,9 +107,11 @@ boost::system::result<std::unique_ptr<Journal>, JournalError> Journal::Open(
     const auto bytes = ReadFile(path);
     std::size_t offset = 0;
     std::uint64_t records = 0;
+    std::vector<std::uint32_t> offsets;
     while (offset < bytes.size()) {
       auto rec = ParseRecord(std::span<const std::uint8_t>(bytes).subspan(offset));
       if (!rec) break;
+      offsets.push_back(static_cast<std::uint32_t>(offset));
       offset += rec->size;
       ++records;
     }
@@ -125,7 +127,7 @@ boost::system::result<std::unique_ptr<Journal>, JournalError> Journal::Open(
       j->next_index_ = first;
     }
     if (j->segments_.empty()) j->first_index_ = first;
-    j->segments_.push_back(Segment{first, records, offset, path});
+    j->segments_.push_back(Segment{first, records, offset, path, std::move(offsets)});
     j->next_index_ = first + records;
     j->total_bytes_ += offset;
     r.records += records;
@@ -151,8 +153,8 @@ Journal::~Journal() {
 
 boost::system::result<void, JournalError> Journal::OpenTail() {
   if (segments_.empty() || segments_.back().bytes >= options_.segment_bytes) {
-    Segment s{next_index_, 0, 0,
-              (fs::path(options_.directory) / SegmentName(next_index_)).string()};
+    Segment s{
+        next_index_, 0, 0, (fs::path(options_.directory) / SegmentName(next_index_)).string(), {}};
     if (segments_.empty()) first_index_ = next_index_;
     segments_.push_back(s);
   }
@@ -204,6 +206,7 @@ boost::system::result<std::uint64_t, JournalError> Journal::Append(std::string_v
     cache_.pop_front();
   }
   Segment& tail = segments_.back();
+  tail.offsets.push_back(static_cast<std::uint32_t>(tail.bytes));
   tail.records++;
   tail.bytes += record.size();
   total_bytes_ += record.size();
@@ -247,20 +250,31 @@ std::vector<std::pair<std::uint64_t, std::string>> Journal::Read(std::uint64_t i
     }
     return out;
   }
+  // From disk: one pread of the contiguous records wanted from a segment,
+  // located through the segment's offset table.
   for (const auto& seg : segments_) {
     if (out.size() >= max_records) break;
     if (index >= seg.first_index + seg.records) continue;
-    const auto bytes = ReadFile(seg.path);
+    const std::size_t first = static_cast<std::size_t>(index - seg.first_index);
+    const std::size_t count = std::min<std::size_t>(max_records - out.size(), seg.records - first);
+    const std::uint64_t begin = seg.offsets[first];
+    const std::uint64_t end =
+        first + count < seg.offsets.size() ? seg.offsets[first + count] : seg.bytes;
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(end - begin));
+    const int fd = ::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+    const ssize_t n = ::pread(fd, bytes.data(), bytes.size(), static_cast<off_t>(begin));
+    ::close(fd);
+    if (n != static_cast<ssize_t>(bytes.size())) break;
     std::size_t offset = 0;
-    std::uint64_t i = seg.first_index;
-    while (offset < bytes.size() && i < seg.first_index + seg.records && out.size() < max_records) {
+    for (std::size_t i = 0; i < count; ++i) {
       auto rec = ParseRecord(std::span<const std::uint8_t>(bytes).subspan(offset));
-      if (!rec) break;
-      if (i >= index) out.emplace_back(i, std::string(rec->payload.begin(), rec->payload.end()));
+      if (!rec) return out;  // corrupted under us: stop; recovery handles it at the next start
+      out.emplace_back(seg.first_index + first + i,
+                       std::string(rec->payload.begin(), rec->payload.end()));
       offset += rec->size;
-      ++i;
     }
-    index = std::max(index, i);
+    index = seg.first_index + first + count;
   }
   return out;
 }

@@ -92,6 +92,7 @@ class Journal {
     std::uint64_t records;
     std::uint64_t bytes;
     std::string path;
+    std::vector<std::uint32_t> offsets;  // start of each record, for reads by index
   };
   explicit Journal(JournalOptions options) : options_(std::move(options)) {}
   boost::system::result<void, JournalError> OpenTail();

@@ -124,6 +124,8 @@ struct SinkServer::Impl : std::enable_shared_from_this<Impl> {
       socket.close(ec);
       return;
     }
+    boost::system::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);  // acks are small
     auto ex = socket.get_executor();
     auto on_done = [](std::exception_ptr) {};
     if (tls) {
