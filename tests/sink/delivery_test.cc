@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -99,11 +100,12 @@ class DeliveryTest : public ::testing::Test {
     thread_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
-    dispatcher_.reset();
+    StopDispatcher();
     work_.reset();
     io_.stop();
     thread_.join();
-    fs::remove_all(dir_);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
   }
   DispatcherOptions Options(std::vector<std::string> urls) {
     DispatcherOptions o;
@@ -112,6 +114,18 @@ class DeliveryTest : public ::testing::Test {
     o.reconnect_min = 20ms;
     o.reconnect_max = 200ms;
     return o;
+  }
+  // Stops the dispatcher and waits until it has (no more journal writes).
+  void StopDispatcher() {
+    if (!dispatcher_) return;
+    std::promise<void> stopped;
+    dispatcher_->Stop([&stopped] { stopped.set_value(); });
+    stopped.get_future().wait_for(10s);
+    dispatcher_.reset();
+  }
+  void RemoveJournal() {
+    std::error_code ec;
+    fs::remove_all(dir_ / "journal", ec);
   }
   Dispatcher& Make(DispatcherOptions o) {
     auto d = Dispatcher::Create(io_.get_executor(), std::move(o), &metrics_);
@@ -226,8 +240,8 @@ TEST_F(DeliveryTest, AckModeAdvancesOnlyOnAck) {
 
   // A backend that never acks: everything arrives, nothing is confirmed.
   Backend silent;
-  dispatcher_.reset();
-  fs::remove_all(dir_);
+  StopDispatcher();
+  RemoveJournal();
   o.urls = {silent.Url()};
   auto& d2 = Make(o);
   SubmitMany(d2, 20);
@@ -245,8 +259,8 @@ TEST_F(DeliveryTest, JwtAcceptedAndRejected) {
   auto& d = Make(good);
   SubmitMany(d, 5);
   ASSERT_TRUE(backend.WaitDistinct(5));
-  dispatcher_.reset();
-  fs::remove_all(dir_);
+  StopDispatcher();
+  RemoveJournal();
 
   Backend backend2(secured);
   auto bad = Options({backend2.Url()});
@@ -284,8 +298,8 @@ TEST_F(DeliveryTest, WssWithTestCaAndRefusedWithoutIt) {
   auto& d = Make(o);
   SubmitMany(d, 5);
   ASSERT_TRUE(backend.WaitDistinct(5));
-  dispatcher_.reset();
-  fs::remove_all(dir_ / "journal");
+  StopDispatcher();
+  RemoveJournal();
 
   // The system CAs alone do not trust the test CA: refused, nothing sent.
   auto untrusted = Options({url});
