@@ -36,7 +36,7 @@ sleep "$duration"
 ticks_after=$(awk '{print $14+$15}' "/proc/$aicc_pid/stat")
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$aicc_pid/status")
 end=$(date +%s.%N)
-kill -INT "$replay_pid" 2>/dev/null || true
+kill -TERM "$replay_pid" 2>/dev/null || true
 wait "$replay_pid" 2>/dev/null || true
 drops_after=$(awk 'NR>1 {s+=$NF} END {print s+0}' /proc/net/udp)
 metrics=$(curl -sf "http://127.0.0.1:$hport/metrics")
