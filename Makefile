@@ -7,6 +7,9 @@ JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 ARGS       ?=
+# Until ARI call control lands, `make run` starts the pipeline-only daemon
+# with its journal under the build directory.
+RUN_ARGS   ?= --no-ari --journal-dir $(BUILD)/state
 
 .PHONY: all build deps configure test test-asan fuzz demo run bench format turn-eval clean
 
@@ -46,7 +49,7 @@ demo: deps
 	$(BUILD)/aicc demo $(ARGS)
 
 run: build
-	$(BUILD)/aicc run $(ARGS)
+	$(BUILD)/aicc run $(RUN_ARGS) $(ARGS)
 
 bench: build
 	scripts/run-bench.sh $(BUILD)
