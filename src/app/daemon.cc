@@ -58,11 +58,14 @@ struct Daemon::Impl {
   std::unique_ptr<HealthServer> health;
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::steady_timer> stop_deadline;
+  std::unique_ptr<asio::steady_timer> lag_timer;
+  core::Gauge* loop_lag = nullptr;
   std::atomic<bool> stopping{false};
   std::atomic<int> exit_code{0};
   std::string summary;
 
   void OnSignal(int signo);
+  void MeasureLoopLag(std::chrono::steady_clock::time_point due);
   void GracefulStop();
   void FinishStop(int code);
   Readiness CheckReady() const;
@@ -163,7 +166,21 @@ boost::system::result<void, std::string> Daemon::Start() {
       AgentEndpoint().port(), HttpEndpoint());
   log->info("{}", d.summary);
   d.work.emplace(d.io.get_executor());
+  d.loop_lag = &d.metrics.GetGauge("aicc_event_loop_lag_seconds",
+                                   "How late a 100 ms timer fired last (event-loop saturation)");
+  d.lag_timer = std::make_unique<asio::steady_timer>(d.io);
+  d.MeasureLoopLag(std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
   return {};
+}
+
+void Daemon::Impl::MeasureLoopLag(std::chrono::steady_clock::time_point due) {
+  lag_timer->expires_at(due);
+  lag_timer->async_wait([this, due](boost::system::error_code ec) {
+    if (ec) return;
+    const auto now = std::chrono::steady_clock::now();
+    loop_lag->Set(std::chrono::duration<double>(now - due).count());
+    MeasureLoopLag(now + std::chrono::milliseconds(100));
+  });
 }
 
 void Daemon::Impl::OnSignal(int signo) {
@@ -211,6 +228,7 @@ void Daemon::Impl::GracefulStop() {
 void Daemon::Impl::FinishStop(int code) {
   exit_code = code;
   if (stop_deadline) stop_deadline->cancel();
+  if (lag_timer) lag_timer->cancel();
   if (health) health->Stop();
   if (signals) {
     boost::system::error_code ec;

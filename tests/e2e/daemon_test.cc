@@ -231,6 +231,8 @@ TEST_F(DaemonTest, OneCallFromFirstPacketToMetadataEnd) {
   EXPECT_NE(metrics.find("aicc_rtp_packets_received_total{speaker=\"customer\"}"),
             std::string::npos);
   EXPECT_NE(metrics.find("aicc_turns_total{decision="), std::string::npos);
+  EXPECT_NE(metrics.find("aicc_event_loop_lag_seconds "), std::string::npos);
+  EXPECT_NE(metrics.find("aicc_vad_engine_info{engine=\"energy\"} 1"), std::string::npos);
 }
 
 TEST_F(DaemonTest, TwentyConcurrentCalls) {
