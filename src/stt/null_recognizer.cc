@@ -34,19 +34,4 @@ class NullRecognizer final : public Recognizer {
 
 std::unique_ptr<Recognizer> MakeNullRecognizer() { return std::make_unique<NullRecognizer>(); }
 
-boost::system::result<std::unique_ptr<Recognizer>, std::string> MakeRecognizer(
-    const GoogleOptions& options, core::MetricsRegistry*) {
-  if (options.engine == "none") return MakeNullRecognizer();
-  if (options.engine == "auto" && options.credentials_path.empty() && !options.insecure) {
-    core::Logger("stt")->warn(
-        "speech-to-text off: no Google credentials (set GOOGLE_APPLICATION_CREDENTIALS to a "
-        "service-account "
-        "JSON file); turns are still detected and sent with empty transcripts");
-    return MakeNullRecognizer();
-  }
-  return std::string(
-      "the Google Speech-to-Text V2 client is not built into this aicc yet (stt.engine=google); "
-      "use stt.engine=none or auto");
-}
-
 }  // namespace aicc::stt
