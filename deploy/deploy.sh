@@ -154,7 +154,7 @@ elif [ "$os_id" = ubuntu ]; then
 else
   warn "Debian 12 has no Asterisk package. Build it from source first:"
   cat >&2 <<'EOF'
-    # docs/deploy.md, section "Asterisk on Debian 12", in short:
+    # docs/deploy.md, section "2. Asterisk", in short:
     apt-get install -y build-essential wget libedit-dev libjansson-dev libxml2-dev \
         uuid-dev libsqlite3-dev libssl-dev libsrtp2-dev
     wget https://downloads.asterisk.org/pub/telephony/asterisk/asterisk-22-current.tar.gz
@@ -257,7 +257,7 @@ load_env_file() {
 changed=0
 if ((dry_run)); then
   would "AICC_SIP_AGENT_PASSWORD_FILE=$etc_aicc/agent-passwords (secrets of $etc_aicc/aicc.env and asterisk.env loaded)"
-  run "${render_cmd[@]}" --out "<staging dir>"
+  run "${render_cmd[@]}" --out /tmp/aicc-render.XXXXXX
   would "for each rendered file: back up a differing $etc_asterisk/<file> to <file>.aicc-backup-$stamp, install it (0600/0640, owner $ast_owner)"
 else
   staging=$(mktemp -d)

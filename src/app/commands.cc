@@ -5,7 +5,7 @@ namespace aicc::app {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {AddVersionCommand}, {AddConfigCommand}, {AddRunCommand},  {AddDemoCommand},
-      {AddReplayCommand},  {AddSinkCommand},   {AddTurnCommand},
+      {AddReplayCommand},  {AddSinkCommand},   {AddTurnCommand}, {AddAsteriskConfigCommand},
   };
   return commands;
 }

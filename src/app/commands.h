@@ -24,5 +24,6 @@ void AddRunCommand(CLI::App& app, int& exit_code);
 void AddReplayCommand(CLI::App& app, int& exit_code);
 void AddSinkCommand(CLI::App& app, int& exit_code);
 void AddDemoCommand(CLI::App& app, int& exit_code);
+void AddAsteriskConfigCommand(CLI::App& app, int& exit_code);
 
 }  // namespace aicc::app
