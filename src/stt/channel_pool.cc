@@ -5,7 +5,10 @@
 
 namespace aicc::stt::internal {
 
-ChannelPool::Lease::~Lease() { pool_->Release(index_); }
+ChannelPool::Lease::~Lease() {
+  std::lock_guard lock(slots_->mutex);
+  if (index_ < slots_->active.size() && slots_->active[index_] > 0) --slots_->active[index_];
+}
 
 ChannelPool::ChannelPool(std::string target, std::shared_ptr<grpc::ChannelCredentials> credentials,
                          int max_streams_per_channel)
@@ -14,10 +17,10 @@ ChannelPool::ChannelPool(std::string target, std::shared_ptr<grpc::ChannelCreden
       max_per_channel_(max_streams_per_channel) {}
 
 std::unique_ptr<ChannelPool::Lease> ChannelPool::Acquire() {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(slots_->mutex);
   std::size_t index = entries_.size();
   for (std::size_t i = 0; i < entries_.size(); ++i) {
-    if (entries_[i].active < max_per_channel_) {
+    if (slots_->active[i] < max_per_channel_) {
       index = i;
       break;
     }
@@ -35,19 +38,15 @@ std::unique_ptr<ChannelPool::Lease> ChannelPool::Acquire() {
     e.channel = grpc::CreateCustomChannel(target_, credentials_, args);
     e.stub = ::google::cloud::speech::v2::Speech::NewStub(e.channel);
     entries_.push_back(std::move(e));
+    slots_->active.push_back(0);
   }
-  ++entries_[index].active;
-  return std::make_unique<Lease>(shared_from_this(), index, entries_[index].stub.get());
+  ++slots_->active[index];
+  return std::make_unique<Lease>(slots_, index, entries_[index].stub.get());
 }
 
 std::size_t ChannelPool::ChannelCount() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(slots_->mutex);
   return entries_.size();
-}
-
-void ChannelPool::Release(std::size_t index) {
-  std::lock_guard lock(mutex_);
-  if (index < entries_.size() && entries_[index].active > 0) --entries_[index].active;
 }
 
 }  // namespace aicc::stt::internal

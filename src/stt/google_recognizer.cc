@@ -17,8 +17,10 @@ using internal::ClientShared;
 class GoogleRecognizer final : public Recognizer {
  public:
   GoogleRecognizer(std::shared_ptr<ClientShared> shared,
+                   std::unique_ptr<internal::ChannelPool> pool,
                    std::unique_ptr<core::MetricsRegistry> owned_metrics)
       : owned_metrics_(std::move(owned_metrics)),
+        pool_(std::move(pool)),
         shared_(std::move(shared)),
         name_("google/" + shared_->settings.model) {}
 
@@ -52,6 +54,7 @@ class GoogleRecognizer final : public Recognizer {
 
  private:
   std::unique_ptr<core::MetricsRegistry> owned_metrics_;  // when none was given
+  std::unique_ptr<internal::ChannelPool> pool_;           // destroyed after every call ended
   std::shared_ptr<ClientShared> shared_;
   std::string name_;
 };
@@ -95,8 +98,9 @@ boost::system::result<std::unique_ptr<Recognizer>, std::string> MakeRecognizer(
   }
   auto shared = std::make_shared<ClientShared>();
   shared->settings = std::move(*settings);
-  shared->pool = std::make_shared<internal::ChannelPool>(shared->settings.endpoint, credentials,
-                                                         shared->settings.max_streams_per_channel);
+  auto pool = std::make_unique<internal::ChannelPool>(shared->settings.endpoint, credentials,
+                                                      shared->settings.max_streams_per_channel);
+  shared->pool = pool.get();
   shared->metrics = metrics;
   shared->opens = &metrics->GetCounter("aicc_stt_stream_opens_total", "Speech streams opened");
   shared->rotations = &metrics->GetCounter(
@@ -119,7 +123,7 @@ boost::system::result<std::unique_ptr<Recognizer>, std::string> MakeRecognizer(
       shared->settings.endpoint, shared->settings.model, shared->settings.language,
       shared->settings.sample_rate, shared->settings.mulaw ? "MULAW" : "LINEAR16");
   return std::unique_ptr<Recognizer>(
-      std::make_unique<GoogleRecognizer>(std::move(shared), std::move(owned)));
+      std::make_unique<GoogleRecognizer>(std::move(shared), std::move(pool), std::move(owned)));
 }
 
 }  // namespace aicc::stt

@@ -1,5 +1,6 @@
 #include "stt/internal/google_session.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "audio/g711.h"
@@ -11,6 +12,7 @@ namespace {
 
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
+using Micros = std::chrono::microseconds;
 
 std::shared_ptr<spdlog::logger> Log() {
   static auto log = core::Logger("stt");
@@ -59,8 +61,8 @@ void GoogleSession::SpeechStart(std::span<const std::int16_t> pre_roll) {
     // Rotate at an utterance boundary when the stream is near its limit, so
     // no word is cut between two streams.
     const auto& rotation = shared_->settings.rotation;
-    const microseconds soft =
-        rotation - std::min<microseconds>(std::chrono::seconds(30), rotation / 4);
+    const microseconds full = rotation;
+    const microseconds soft = full - std::min<microseconds>(std::chrono::seconds(30), full / 4);
     if (current_ && Age(*current_) >= soft) Rotate();
     if (!current_) current_ = OpenStream(pos_);
   }
@@ -207,8 +209,25 @@ void GoogleSession::SpeechEnd(std::function<void(SpeechResult)> done) {
   });
 }
 
+bool GoogleSession::AwaitingFreshStream() const {
+  const Micros start = assembler_.OldestPendingStart();
+  const Micros end = assembler_.OldestPendingEnd();
+  auto fresh = [&](const std::shared_ptr<GoogleStream>& s) {
+    if (!s || s->got_response || s->cancelled()) return false;
+    const Micros at = ToMicros(s->session_start());
+    return at > start && at < end;
+  };
+  if (fresh(current_)) return true;
+  // A reconnect or repair that will re-send audio of this utterance.
+  for (const auto from : resumes_pending_) {
+    if (ToMicros(from) < end) return true;
+  }
+  return std::any_of(others_.begin(), others_.end(), fresh);
+}
+
 void GoogleSession::TryAnswer() {
-  while (!pending_.empty() && assembler_.PendingCount() > 0 && assembler_.Ready()) {
+  while (!pending_.empty() && assembler_.PendingCount() > 0 && assembler_.Ready() &&
+         !AwaitingFreshStream()) {
     Deliver(assembler_.Take(false));
   }
 }
@@ -276,7 +295,8 @@ void GoogleSession::OnStreamDone(const std::shared_ptr<GoogleStream>& stream, gr
       Log()->info("{} stream {} ended by Google ({}: {}); rotating", log_prefix_, stream->id(),
                   StatusCodeName(code), status.error_message());
       shared_->rotations->Increment();
-      Resume(stream, was_current, milliseconds(0));
+      // A stream refused before answering anything would loop: back off.
+      Resume(stream, was_current, stream->got_response ? milliseconds(0) : backoff_.Next());
       break;
     case StatusClass::kTransient: {
       const auto delay = backoff_.Next();
@@ -313,6 +333,7 @@ void GoogleSession::Resume(const std::shared_ptr<GoogleStream>& failed, bool was
       if (current_) return;
       current_ = OpenStream(from);
       SendRange(*current_, from, pos_);
+      if (!in_speech_) StartIdleTimer();
     } else if (to > from) {
       auto s = OpenStream(from);
       SendRange(*s, from, to);
@@ -327,27 +348,41 @@ void GoogleSession::Resume(const std::shared_ptr<GoogleStream>& failed, bool was
   if (to < 0) {
     reconnect_pending_ = true;
     reconnect_from_ = from;
+    resumes_pending_.push_back(from);
     reconnect_timer_.expires_after(delay);
     reconnect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
       auto self = weak.lock();
       if (ec || !self || self->closed_) return;
       self->reconnect_pending_ = false;
+      self->ForgetResume(self->reconnect_from_);
       if (self->permanent_ || self->current_) return;
       if (!self->in_speech_ && self->pending_.empty()) return;
       self->current_ = self->OpenStream(self->reconnect_from_);
       self->SendRange(*self->current_, self->reconnect_from_, self->pos_);
+      if (!self->in_speech_) self->StartIdleTimer();
     });
   } else {
+    resumes_pending_.push_back(from);
     auto timer = std::make_shared<boost::asio::steady_timer>(ctx_.executor, delay);
     timer->async_wait([weak = weak_from_this(), timer, from, to](boost::system::error_code ec) {
       auto self = weak.lock();
-      if (ec || !self || self->closed_ || self->permanent_ || self->pending_.empty()) return;
+      if (!self) return;
+      self->ForgetResume(from);
+      if (ec || self->closed_ || self->permanent_ || self->pending_.empty()) {
+        if (!self->closed_) self->TryAnswer();
+        return;
+      }
       auto s = self->OpenStream(from);
       self->SendRange(*s, from, to);
       s->FinishWrites();
       self->others_.push_back(std::move(s));
     });
   }
+}
+
+void GoogleSession::ForgetResume(std::int64_t from) {
+  auto it = std::find(resumes_pending_.begin(), resumes_pending_.end(), from);
+  if (it != resumes_pending_.end()) resumes_pending_.erase(it);
 }
 
 void GoogleSession::FailPermanently(grpc::StatusCode code, const std::string& message) {

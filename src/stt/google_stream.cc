@@ -185,17 +185,18 @@ void GoogleStream::OnReadDone(bool ok) {
 
 void GoogleStream::OnDone(const grpc::Status& status) {
   shared_->open_gauge->Add(-1);
+  // Keeps this alive to the end of OnDone; may be the last reference.
   auto self = std::move(self_);
   PostToExecutor([self, status] {
     self->read_ended_ = true;
     if (auto owner = self->owner_.lock()) owner->OnStreamDone(self, status);
   });
   lease_.reset();
-  {
-    std::lock_guard lock(shared_->live_mutex);
-    --shared_->live_calls;
-  }
-  shared_->live_cv.notify_all();
+  // Last: after this the recognizer may destroy the channels and metrics.
+  auto shared = shared_;
+  std::lock_guard lock(shared->live_mutex);
+  --shared->live_calls;
+  shared->live_cv.notify_all();
 }
 
 }  // namespace aicc::stt::internal

@@ -59,9 +59,15 @@ bool TranscriptAssembler::LiveInterimBefore(Micros bound) const {
 
 bool TranscriptAssembler::Ready() const {
   if (pending_.empty()) return false;
-  const Micros bound = pending_.front().end + slack_;
-  const bool has_final = !finals_.empty() && finals_.front().end <= bound;
-  return has_final && !LiveInterimBefore(bound);
+  const auto& u = pending_.front();
+  const Micros bound = u.end + slack_;
+  // The last final of this utterance must reach near its end.
+  std::optional<Micros> last;
+  for (const auto& f : finals_) {
+    if (f.end > bound) break;
+    last = f.end;
+  }
+  return last && *last >= u.end - cover_ && !LiveInterimBefore(bound);
 }
 
 SpeechResult TranscriptAssembler::Take(bool timed_out) {

@@ -4,7 +4,8 @@
 //
 // Thread safety: Acquire() may be called from any thread (a mutex guards the
 // pool's bookkeeping, never call state); a Lease releases its slot when
-// destroyed, on any thread.
+// destroyed, on any thread, even after the pool is gone. The pool (and its
+// channels) is destroyed by its owner, never inside a gRPC callback.
 #pragma once
 
 #include <grpcpp/channel.h>
@@ -21,20 +22,29 @@ namespace aicc::stt::internal {
 
 using SpeechStub = ::google::cloud::speech::v2::Speech::Stub;
 
-class ChannelPool : public std::enable_shared_from_this<ChannelPool> {
+class ChannelPool {
+ private:
+  // Stream counts per channel; shared with the leases so a lease may be
+  // released after the pool (and its channels) is gone.
+  struct Slots {
+    std::mutex mutex;
+    std::vector<int> active;
+  };
+
  public:
   class Lease {
    public:
-    Lease(std::shared_ptr<ChannelPool> pool, std::size_t index, SpeechStub* stub)
-        : pool_(std::move(pool)), index_(index), stub_(stub) {}
+    Lease(std::shared_ptr<Slots> slots, std::size_t index, SpeechStub* stub)
+        : slots_(std::move(slots)), index_(index), stub_(stub) {}
     ~Lease();
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
+    // Valid while the pool lives.
     SpeechStub* stub() const { return stub_; }
     std::size_t index() const { return index_; }
 
    private:
-    std::shared_ptr<ChannelPool> pool_;
+    std::shared_ptr<Slots> slots_;
     std::size_t index_;
     SpeechStub* stub_;
   };
@@ -50,15 +60,13 @@ class ChannelPool : public std::enable_shared_from_this<ChannelPool> {
   struct Entry {
     std::shared_ptr<grpc::Channel> channel;
     std::unique_ptr<SpeechStub> stub;
-    int active = 0;
   };
-  void Release(std::size_t index);
 
   const std::string target_;
   const std::shared_ptr<grpc::ChannelCredentials> credentials_;
   const int max_per_channel_;
-  mutable std::mutex mutex_;
-  std::vector<Entry> entries_;
+  std::shared_ptr<Slots> slots_ = std::make_shared<Slots>();
+  std::vector<Entry> entries_;  // guarded by slots_->mutex
 };
 
 }  // namespace aicc::stt::internal

@@ -62,8 +62,12 @@ class GoogleSession final : public StreamOwner, public std::enable_shared_from_t
               std::chrono::milliseconds delay);
   void StartIdleTimer();
   void TryAnswer();
+  // A live stream that began inside the oldest pending utterance (rotation,
+  // reconnect) has not answered yet: its part of the text is still to come.
+  bool AwaitingFreshStream() const;
   void OnFinalWaitExpired(std::uint64_t seq);
   void Deliver(SpeechResult result);
+  void ForgetResume(std::int64_t from);
   void FailPermanently(grpc::StatusCode code, const std::string& message);
   std::chrono::microseconds ToMicros(std::int64_t samples) const;
 
@@ -94,6 +98,7 @@ class GoogleSession final : public StreamOwner, public std::enable_shared_from_t
   bool permanent_ = false;
   bool reconnect_pending_ = false;
   std::int64_t reconnect_from_ = 0;
+  std::vector<std::int64_t> resumes_pending_;  // session samples re-sending will start at
 };
 
 // The RecognizerSession handed out: forwards to the shared session, closes

@@ -34,7 +34,7 @@ namespace aicc::stt::internal {
 // What every stream and session of one recognizer shares.
 struct ClientShared {
   StreamSettings settings;
-  std::shared_ptr<ChannelPool> pool;
+  ChannelPool* pool = nullptr;  // owned by the recognizer, which outlives every call
   core::Counter* opens = nullptr;
   core::Counter* rotations = nullptr;
   core::Counter* queue_full = nullptr;

@@ -8,8 +8,9 @@
 // Rules:
 // - A final result belongs to the oldest unanswered utterance whose end
 //   (plus `slack`) it does not pass; finals are consumed exactly once.
-// - An ended utterance is Ready() when at least one final belongs to it and
-//   no stream still shows an interim result for its audio.
+// - An ended utterance is Ready() when a final belongs to it that ends
+//   within `cover` of its end, and no stream still shows an interim result
+//   for its audio.
 // - Take(timed_out=true) answers with the finals so far plus the latest
 //   interim of that audio (is_final=false); finals arriving later for the
 //   audio that interim covered are dropped, so no words repeat.
@@ -41,7 +42,13 @@ struct ResultPiece {
 
 class TranscriptAssembler {
  public:
-  explicit TranscriptAssembler(Micros slack = std::chrono::milliseconds(300)) : slack_(slack) {}
+  // `slack`: how far past an utterance's end a final may end and still
+  // belong to it. `cover`: a final ending this close to the utterance's end
+  // covers it (the utterance's audio ends with the VAD's closing silence,
+  // ~0.8 s, which has no words).
+  explicit TranscriptAssembler(Micros slack = std::chrono::milliseconds(300),
+                               Micros cover = std::chrono::milliseconds(1500))
+      : slack_(slack), cover_(cover) {}
 
   void BeginUtterance(Micros start);
   // Returns the utterance's sequence number (0, 1, ...).
@@ -57,6 +64,9 @@ class TranscriptAssembler {
   std::size_t PendingCount() const { return pending_.size(); }
   // The sequence number of the oldest pending utterance (PendingCount() > 0).
   std::uint64_t OldestPending() const { return pending_.front().seq; }
+  // Session audio span [start, end) of the oldest pending utterance.
+  Micros OldestPendingStart() const { return pending_.front().start; }
+  Micros OldestPendingEnd() const { return pending_.front().end; }
   bool Ready() const;
   // Answers the oldest pending utterance.
   SpeechResult Take(bool timed_out);
@@ -75,6 +85,7 @@ class TranscriptAssembler {
   bool LiveInterimBefore(Micros bound) const;
 
   Micros slack_;
+  Micros cover_;
   std::uint64_t next_seq_ = 0;
   std::optional<Micros> open_start_;
   std::deque<Utterance> pending_;

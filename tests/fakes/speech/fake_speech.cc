@@ -1,0 +1,311 @@
+#include "fakes/speech/fake_speech.h"
+
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <grpcpp/server_context.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "google/cloud/speech/v2/cloud_speech.grpc.pb.h"
+
+namespace aicc::fakes {
+namespace speech = ::google::cloud::speech::v2;
+
+double RecordedStream::AudioMs() const {
+  if (sample_rate <= 0 || bytes_per_sample <= 0) return 0;
+  return static_cast<double>(audio.size()) / bytes_per_sample * 1000.0 / sample_rate;
+}
+
+struct FakeSpeechServer::State {
+  FakeSpeechOptions options;
+  mutable std::mutex mutex;
+  mutable std::condition_variable cv;
+  std::vector<RecordedStream> streams;
+  int active = 0;
+  int max_active = 0;
+};
+
+namespace {
+
+std::string Expand(std::string text, int stream) {
+  const std::string key = "{stream}";
+  for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key)) {
+    text.replace(pos, key.size(), std::to_string(stream));
+  }
+  return text;
+}
+
+speech::StreamingRecognizeResponse MakeResponse(const SpeechStep& step, int stream,
+                                                double received_ms) {
+  speech::StreamingRecognizeResponse resp;
+  auto* r = resp.add_results();
+  auto* alt = r->add_alternatives();
+  alt->set_transcript(Expand(step.text, stream));
+  r->set_is_final(step.kind == SpeechStep::Kind::kFinal);
+  if (step.kind == SpeechStep::Kind::kFinal) {
+    alt->set_confidence(step.confidence);
+  } else {
+    r->set_stability(0.5f);
+  }
+  const auto ms = step.end_offset.count() < 0 ? static_cast<std::int64_t>(received_ms)
+                                              : static_cast<std::int64_t>(step.end_offset.count());
+  r->mutable_result_end_offset()->set_seconds(ms / 1000);
+  r->mutable_result_end_offset()->set_nanos(static_cast<int>(ms % 1000) * 1'000'000);
+  r->set_language_code("ko-kr");
+  return resp;
+}
+
+class Service final : public speech::Speech::Service {
+ public:
+  explicit Service(std::shared_ptr<FakeSpeechServer::State> state) : state_(std::move(state)) {}
+
+  grpc::Status StreamingRecognize(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<speech::StreamingRecognizeResponse,
+                               speech::StreamingRecognizeRequest>* stream) override {
+    int index;
+    SpeechScript script;
+    std::chrono::milliseconds max_audio;
+    {
+      std::lock_guard lock(state_->mutex);
+      index = static_cast<int>(state_->streams.size());
+      RecordedStream rec;
+      rec.index = index;
+      rec.opened_at = std::chrono::steady_clock::now();
+      const auto& md = context->client_metadata();
+      if (auto it = md.find("x-goog-request-params"); it != md.end()) {
+        rec.request_params.assign(it->second.data(), it->second.size());
+      }
+      state_->streams.push_back(std::move(rec));
+      ++state_->active;
+      state_->max_active = std::max(state_->max_active, state_->active);
+      const auto& scripts = state_->options.scripts;
+      if (!scripts.empty()) {
+        script =
+            scripts[std::min<std::size_t>(static_cast<std::size_t>(index), scripts.size() - 1)];
+      }
+      max_audio = state_->options.max_stream_audio;
+      state_->cv.notify_all();
+    }
+    const grpc::Status status = Run(index, script, max_audio, context, stream);
+    {
+      std::lock_guard lock(state_->mutex);
+      auto& rec = state_->streams[static_cast<std::size_t>(index)];
+      rec.finished = true;
+      rec.status = status.error_code();
+      --state_->active;
+      state_->cv.notify_all();
+    }
+    return status;
+  }
+
+ private:
+  grpc::Status Run(int index, const SpeechScript& script, std::chrono::milliseconds max_audio,
+                   grpc::ServerContext* context,
+                   grpc::ServerReaderWriter<speech::StreamingRecognizeResponse,
+                                            speech::StreamingRecognizeRequest>* stream) {
+    std::vector<bool> fired(script.size(), false);
+    speech::StreamingRecognizeRequest req;
+    bool first = true;
+    int rate = 0;
+    int bps = 0;
+    std::size_t bytes = 0;
+    while (stream->Read(&req)) {
+      const auto now = std::chrono::steady_clock::now();
+      if (first) {
+        first = false;
+        const auto& dec = req.streaming_config().config().explicit_decoding_config();
+        rate = dec.sample_rate_hertz();
+        bps = dec.encoding() == speech::ExplicitDecodingConfig::MULAW ? 1 : 2;
+        std::lock_guard lock(state_->mutex);
+        auto& rec = state_->streams[static_cast<std::size_t>(index)];
+        rec.first_request = req;
+        rec.first_had_audio = !req.audio().empty();
+        rec.sample_rate = rate;
+        rec.bytes_per_sample = bps;
+        if (!req.has_streaming_config()) {
+          return {grpc::StatusCode::INVALID_ARGUMENT, "first request without streaming_config"};
+        }
+        continue;
+      }
+      if (req.has_streaming_config()) {
+        return {grpc::StatusCode::INVALID_ARGUMENT, "streaming_config after the first request"};
+      }
+      {
+        std::lock_guard lock(state_->mutex);
+        auto& rec = state_->streams[static_cast<std::size_t>(index)];
+        rec.audio += req.audio();
+        rec.chunk_sizes.push_back(req.audio().size());
+        rec.arrivals.push_back(now);
+      }
+      bytes += req.audio().size();
+      if (req.audio().size() > 25600) {
+        return {grpc::StatusCode::INVALID_ARGUMENT, "audio request over 25600 bytes"};
+      }
+      const double ms = rate > 0 && bps > 0 ? static_cast<double>(bytes) / bps * 1000.0 / rate : 0;
+      for (std::size_t i = 0; i < script.size(); ++i) {
+        const auto& step = script[i];
+        if (fired[i] || step.at_half_close ||
+            ms + 1e-6 < static_cast<double>(step.at_audio.count())) {
+          continue;
+        }
+        fired[i] = true;
+        if (step.delay.count() > 0) std::this_thread::sleep_for(step.delay);
+        if (step.kind == SpeechStep::Kind::kError) return {step.code, step.message};
+        if (!stream->Write(MakeResponse(step, index, ms))) {
+          return {grpc::StatusCode::CANCELLED, "gone"};
+        }
+      }
+      if (max_audio.count() > 0 && ms > static_cast<double>(max_audio.count())) {
+        return {grpc::StatusCode::OUT_OF_RANGE, "Exceeded maximum allowed stream duration of " +
+                                                    std::to_string(max_audio.count()) + " ms."};
+      }
+    }
+    if (context->IsCancelled()) return {grpc::StatusCode::CANCELLED, "cancelled by the client"};
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->streams[static_cast<std::size_t>(index)].half_closed = true;
+    }
+    const double ms = rate > 0 && bps > 0 ? static_cast<double>(bytes) / bps * 1000.0 / rate : 0;
+    for (std::size_t i = 0; i < script.size(); ++i) {
+      const auto& step = script[i];
+      if (fired[i] || !step.at_half_close) continue;
+      fired[i] = true;
+      if (step.delay.count() > 0) std::this_thread::sleep_for(step.delay);
+      if (step.kind == SpeechStep::Kind::kError) return {step.code, step.message};
+      if (!stream->Write(MakeResponse(step, index, ms))) {
+        return {grpc::StatusCode::CANCELLED, "gone"};
+      }
+    }
+    return grpc::Status::OK;
+  }
+
+  std::shared_ptr<FakeSpeechServer::State> state_;
+};
+
+}  // namespace
+
+class FakeSpeechServer::Impl {
+ public:
+  explicit Impl(std::shared_ptr<State> state) : service_(state) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(state->options.port),
+                             grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+  }
+  ~Impl() {
+    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  }
+  int port_ = 0;
+  Service service_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+FakeSpeechServer::FakeSpeechServer(FakeSpeechOptions options) : state_(std::make_shared<State>()) {
+  state_->options = std::move(options);
+  impl_ = std::make_unique<Impl>(state_);
+}
+
+FakeSpeechServer::~FakeSpeechServer() = default;
+
+std::uint16_t FakeSpeechServer::port() const { return static_cast<std::uint16_t>(impl_->port_); }
+
+std::string FakeSpeechServer::Endpoint() const {
+  return "127.0.0.1:" + std::to_string(impl_->port_);
+}
+
+void FakeSpeechServer::SetScripts(std::vector<SpeechScript> scripts) {
+  std::lock_guard lock(state_->mutex);
+  state_->options.scripts = std::move(scripts);
+}
+
+std::vector<RecordedStream> FakeSpeechServer::Streams() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->streams;
+}
+
+std::size_t FakeSpeechServer::StreamCount() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->streams.size();
+}
+
+int FakeSpeechServer::MaxConcurrent() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->max_active;
+}
+
+bool FakeSpeechServer::WaitForStreams(std::size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->cv.wait_for(lock, timeout, [&] { return state_->streams.size() >= n; });
+}
+
+bool FakeSpeechServer::WaitForFinished(std::size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->cv.wait_for(lock, timeout, [&] {
+    return std::count_if(state_->streams.begin(), state_->streams.end(),
+                         [](const RecordedStream& s) { return s.finished; }) >=
+           static_cast<std::ptrdiff_t>(n);
+  });
+}
+
+bool FakeSpeechServer::WaitForIdle(std::size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->cv.wait_for(lock, timeout,
+                             [&] { return state_->streams.size() >= n && state_->active == 0; });
+}
+
+std::string ParseSpeechScript(const std::string& text, FakeSpeechOptions& options) {
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return "script is not a JSON object";
+  options.max_stream_audio = std::chrono::milliseconds(json.value("max_stream_audio_ms", 0));
+  static const std::map<std::string, grpc::StatusCode> kCodes = {
+      {"CANCELLED", grpc::StatusCode::CANCELLED},
+      {"UNKNOWN", grpc::StatusCode::UNKNOWN},
+      {"INVALID_ARGUMENT", grpc::StatusCode::INVALID_ARGUMENT},
+      {"DEADLINE_EXCEEDED", grpc::StatusCode::DEADLINE_EXCEEDED},
+      {"NOT_FOUND", grpc::StatusCode::NOT_FOUND},
+      {"PERMISSION_DENIED", grpc::StatusCode::PERMISSION_DENIED},
+      {"UNAUTHENTICATED", grpc::StatusCode::UNAUTHENTICATED},
+      {"RESOURCE_EXHAUSTED", grpc::StatusCode::RESOURCE_EXHAUSTED},
+      {"ABORTED", grpc::StatusCode::ABORTED},
+      {"OUT_OF_RANGE", grpc::StatusCode::OUT_OF_RANGE},
+      {"INTERNAL", grpc::StatusCode::INTERNAL},
+      {"UNAVAILABLE", grpc::StatusCode::UNAVAILABLE},
+  };
+  options.scripts.clear();
+  for (const auto& s : json.value("scripts", nlohmann::json::array())) {
+    SpeechScript script;
+    for (const auto& j : s) {
+      SpeechStep step;
+      const std::string kind = j.value("kind", "final");
+      if (kind == "final") {
+        step.kind = SpeechStep::Kind::kFinal;
+      } else if (kind == "interim") {
+        step.kind = SpeechStep::Kind::kInterim;
+      } else if (kind == "error") {
+        step.kind = SpeechStep::Kind::kError;
+        auto it = kCodes.find(j.value("code", "UNAVAILABLE"));
+        if (it == kCodes.end()) return "unknown status code " + j.value("code", "");
+        step.code = it->second;
+      } else {
+        return "unknown step kind " + kind;
+      }
+      step.at_audio = std::chrono::milliseconds(j.value("at_ms", 0));
+      step.at_half_close = j.value("at_half_close", false);
+      step.text = j.value("text", "");
+      step.end_offset = std::chrono::milliseconds(j.value("end_ms", 0));
+      step.confidence = j.value("confidence", 0.9f);
+      step.delay = std::chrono::milliseconds(j.value("delay_ms", 0));
+      script.push_back(std::move(step));
+    }
+    options.scripts.push_back(std::move(script));
+  }
+  return {};
+}
+
+}  // namespace aicc::fakes

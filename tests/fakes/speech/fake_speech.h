@@ -1,0 +1,119 @@
+// A fake Google Cloud Speech-to-Text V2 server for tests: a real grpc::Server
+// on 127.0.0.1 (plaintext) implementing Speech.StreamingRecognize from the
+// generated code, so the client under test talks real gRPC/HTTP/2.
+//
+// It records each stream (the first request, the x-goog-request-params
+// metadata, every audio byte, request sizes and arrival times) and answers
+// from a script: interim/final results when a given amount of the stream's
+// audio has arrived (or at the client's WritesDone), errors with a given
+// status code, and Google's maximum stream duration (OUT_OF_RANGE).
+//
+// Usage:
+//   fakes::FakeSpeechOptions o;
+//   o.scripts = {{{.kind = fakes::SpeechStep::Kind::kFinal, .at_audio = 1000ms,
+//                  .text = "안녕하세요", .end_offset = 900ms}}};
+//   fakes::FakeSpeechServer server(o);
+//   options.endpoint = server.Endpoint(); options.insecure = true;
+//   ... server.WaitForFinished(1, 5s); auto streams = server.Streams();
+//
+// Threading: gRPC's sync server runs each stream on a gRPC thread; every
+// public method is thread-safe.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "google/cloud/speech/v2/cloud_speech.pb.h"
+
+namespace aicc::fakes {
+
+struct SpeechStep {
+  enum class Kind { kInterim, kFinal, kError };
+  Kind kind = Kind::kFinal;
+  // Fires once the stream has received this much audio...
+  std::chrono::milliseconds at_audio{0};
+  // ...or, when set, at the client's WritesDone.
+  bool at_half_close = false;
+  // Result text; "{stream}" is replaced by the stream's index.
+  std::string text;
+  // result_end_offset, stream-relative; negative: the audio received so far.
+  std::chrono::milliseconds end_offset{0};
+  float confidence = 0.9f;
+  grpc::StatusCode code = grpc::StatusCode::UNAVAILABLE;  // kError
+  std::string message = "injected by the fake";
+  std::chrono::milliseconds delay{0};  // wait this long before answering
+};
+using SpeechScript = std::vector<SpeechStep>;
+
+struct FakeSpeechOptions {
+  // Stream i (in arrival order) follows scripts[min(i, size-1)]; none: no
+  // responses, the stream ends OK at WritesDone.
+  std::vector<SpeechScript> scripts;
+  // > 0: a stream that receives more audio than this ends with OUT_OF_RANGE
+  // (like Google's maximum stream duration).
+  std::chrono::milliseconds max_stream_audio{0};
+  std::uint16_t port = 0;  // 0: ephemeral
+};
+
+struct RecordedStream {
+  int index = 0;
+  std::string request_params;  // x-goog-request-params metadata
+  google::cloud::speech::v2::StreamingRecognizeRequest first_request;
+  bool first_had_audio = false;
+  int sample_rate = 0;
+  int bytes_per_sample = 0;
+  std::string audio;  // every audio byte, in order
+  std::vector<std::size_t> chunk_sizes;
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  std::chrono::steady_clock::time_point opened_at;
+  bool half_closed = false;
+  bool finished = false;
+  grpc::StatusCode status = grpc::StatusCode::OK;
+
+  double AudioMs() const;
+};
+
+class FakeSpeechServer {
+ public:
+  explicit FakeSpeechServer(FakeSpeechOptions options);
+  ~FakeSpeechServer();
+  FakeSpeechServer(const FakeSpeechServer&) = delete;
+  FakeSpeechServer& operator=(const FakeSpeechServer&) = delete;
+
+  std::uint16_t port() const;
+  std::string Endpoint() const;  // "127.0.0.1:<port>"
+  // Replaces the scripts for streams that start from now on.
+  void SetScripts(std::vector<SpeechScript> scripts);
+
+  std::vector<RecordedStream> Streams() const;
+  std::size_t StreamCount() const;
+  int MaxConcurrent() const;
+  bool WaitForStreams(std::size_t n, std::chrono::milliseconds timeout) const;
+  bool WaitForFinished(std::size_t n, std::chrono::milliseconds timeout) const;
+  // Waits until all started streams are finished and at least `n` exist.
+  bool WaitForIdle(std::size_t n, std::chrono::milliseconds timeout) const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Script file for the fake_speech_server program (JSON):
+//   {"max_stream_audio_ms": 3000,
+//    "scripts": [[{"kind": "final", "at_ms": 1000, "text": "...", "end_ms": 900,
+//                  "confidence": 0.9, "at_half_close": false, "delay_ms": 0},
+//                 {"kind": "error", "at_ms": 500, "code": "UNAVAILABLE"}]]}
+// Returns an empty string on success, else the problem.
+std::string ParseSpeechScript(const std::string& json, FakeSpeechOptions& options);
+
+}  // namespace aicc::fakes

@@ -1,0 +1,432 @@
+// GoogleRecognizer against the fake Speech V2 server over loopback gRPC:
+// the first request, audio framing, turns from finals and interims, stream
+// rotation without lost or repeated audio, and each class of error.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "stt/internal/google_config.h"
+#include "stt_harness.h"
+
+namespace aicc::stt::testing {
+namespace {
+
+using fakes::FakeSpeechOptions;
+using fakes::FakeSpeechServer;
+using fakes::SpeechStep;
+using K = SpeechStep::Kind;
+
+SpeechStep Step(K kind, std::chrono::milliseconds at, std::string text,
+                std::chrono::milliseconds end) {
+  SpeechStep s;
+  s.kind = kind;
+  s.at_audio = at;
+  s.text = std::move(text);
+  s.end_offset = end;
+  return s;
+}
+SpeechStep FinalAt(std::chrono::milliseconds at, std::string text, std::chrono::milliseconds end) {
+  return Step(K::kFinal, at, std::move(text), end);
+}
+// At the client's WritesDone; end -1: the end of the stream's audio.
+SpeechStep FinalAtHalfClose(std::string text, std::chrono::milliseconds end = -1ms,
+                            std::chrono::milliseconds delay = 0ms) {
+  SpeechStep s = Step(K::kFinal, 0ms, std::move(text), end);
+  s.at_half_close = true;
+  s.delay = delay;
+  return s;
+}
+SpeechStep InterimAt(std::chrono::milliseconds at, std::string text,
+                     std::chrono::milliseconds end) {
+  return Step(K::kInterim, at, std::move(text), end);
+}
+SpeechStep ErrorAt(std::chrono::milliseconds at, grpc::StatusCode code) {
+  SpeechStep s = Step(K::kError, at, "", 0ms);
+  s.code = code;
+  return s;
+}
+
+std::string Concat(const std::vector<fakes::RecordedStream>& streams) {
+  std::string all;
+  for (const auto& s : streams) all += s.audio;
+  return all;
+}
+
+struct Fixture {
+  explicit Fixture(FakeSpeechOptions fo, std::function<void(GoogleOptions&)> tweak = {})
+      : server(std::move(fo)) {
+    options = FakeOptions(server);
+    if (tweak) tweak(options);
+    auto r = MakeRecognizer(options, &metrics);
+    EXPECT_TRUE(r) << r.error();
+    recognizer = std::move(*r);
+  }
+  FakeSpeechServer server;
+  core::MetricsRegistry metrics;
+  GoogleOptions options;
+  Loop loop;
+  std::unique_ptr<Recognizer> recognizer;
+};
+
+TEST(GoogleRecognizerTest, FirstRequestPreRollAndRequestSizes) {
+  FakeSpeechOptions fo;
+  fo.scripts = {{FinalAt(1000ms, "안녕하세요", 900ms)}};
+  Fixture f(fo, [](GoogleOptions& o) {
+    o.phrases = {"상담원", "해지"};
+    o.phrase_boost = 8;
+    o.idle_close_ms = 500;
+  });
+  EXPECT_EQ(f.recognizer->Name(), "google/telephony");
+  const auto pcm = Audio(8000 + 2400 + 77, 1);  // 1.3 s and an odd tail
+  {
+    Speaker spk(f.loop, *f.recognizer);
+    spk.Utterance(pcm, 2400);  // 300 ms pre-roll
+    ASSERT_TRUE(spk.WaitTurns(1));
+    auto t = spk.Turns()[0];
+    EXPECT_EQ(t.result.transcript, "안녕하세요");
+    EXPECT_TRUE(t.result.is_final);
+    ASSERT_TRUE(t.result.confidence);
+    EXPECT_NEAR(*t.result.confidence, 0.9, 1e-3);
+    EXPECT_TRUE(t.on_strand);
+    // Idle close: WritesDone, the stream ends OK with all the audio.
+    ASSERT_TRUE(f.server.WaitForIdle(1, 10s));
+  }
+  auto streams = f.server.Streams();
+  ASSERT_EQ(streams.size(), 1u);
+  const auto& s = streams[0];
+  EXPECT_TRUE(s.half_closed);
+  EXPECT_EQ(s.status, grpc::StatusCode::OK);
+  EXPECT_EQ(s.request_params,
+            "recognizer=projects%2Ftest-project%2Flocations%2Fglobal%2Frecognizers%2F_");
+  EXPECT_FALSE(s.first_had_audio);
+  const auto& req = s.first_request;
+  EXPECT_EQ(req.recognizer(), "projects/test-project/locations/global/recognizers/_");
+  const auto& c = req.streaming_config().config();
+  EXPECT_EQ(c.explicit_decoding_config().encoding(),
+            google::cloud::speech::v2::ExplicitDecodingConfig::LINEAR16);
+  EXPECT_EQ(c.explicit_decoding_config().sample_rate_hertz(), 8000);
+  EXPECT_EQ(c.explicit_decoding_config().audio_channel_count(), 1);
+  ASSERT_EQ(c.language_codes_size(), 1);
+  EXPECT_EQ(c.language_codes(0), "ko-KR");
+  EXPECT_EQ(c.model(), "telephony");
+  EXPECT_TRUE(c.features().enable_automatic_punctuation());
+  EXPECT_TRUE(req.streaming_config().streaming_features().interim_results());
+  ASSERT_EQ(c.adaptation().phrase_sets_size(), 1);
+  const auto& set = c.adaptation().phrase_sets(0).inline_phrase_set();
+  EXPECT_FLOAT_EQ(set.boost(), 8);
+  ASSERT_EQ(set.phrases_size(), 2);
+  EXPECT_EQ(set.phrases(0).value(), "상담원");
+  // Pre-roll first, then the rest, byte for byte.
+  EXPECT_TRUE(SameBytes(s.audio, Linear16(pcm)));
+  // ~100 ms per request, never more than 25,600 bytes.
+  ASSERT_GE(s.chunk_sizes.size(), 2u);
+  for (std::size_t i = 0; i + 1 < s.chunk_sizes.size(); ++i) {
+    EXPECT_EQ(s.chunk_sizes[i], 1600u) << i;
+  }
+  EXPECT_LE(s.chunk_sizes.back(), 1600u);
+  EXPECT_GT(s.chunk_sizes.back(), 0u);
+  EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_stream_opens_total"), 1u);
+  auto& open = f.metrics.GetGauge("aicc_stt_streams_open", "");
+  EXPECT_TRUE(WaitFor([&] { return open.Value() == 0; })) << open.Value();
+  EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_audio_seconds_total"), 1u);  // 1.31 s
+}
+
+TEST(GoogleRecognizerTest, MulawAnd16kHz) {
+  {
+    FakeSpeechOptions fo;
+    fo.scripts = {{FinalAt(500ms, "뮤로", 400ms)}};
+    Fixture f(fo, [](GoogleOptions& o) {
+      o.encoding = "mulaw";
+      o.idle_close_ms = 500;
+    });
+    const auto pcm = Audio(8000, 2);
+    Speaker spk(f.loop, *f.recognizer);
+    spk.Utterance(pcm, 1600);
+    ASSERT_TRUE(spk.WaitTurns(1));
+    EXPECT_EQ(spk.Turns()[0].result.transcript, "뮤로");
+    ASSERT_TRUE(f.server.WaitForIdle(1, 10s));
+    auto s = f.server.Streams().at(0);
+    EXPECT_EQ(s.first_request.streaming_config().config().explicit_decoding_config().encoding(),
+              google::cloud::speech::v2::ExplicitDecodingConfig::MULAW);
+    EXPECT_TRUE(SameBytes(s.audio, Mulaw(pcm)));
+    for (auto n : s.chunk_sizes) EXPECT_LE(n, 800u);
+  }
+  {
+    FakeSpeechOptions fo;
+    fo.scripts = {{FinalAt(500ms, "광대역", 400ms)}};
+    Fixture f(fo, [](GoogleOptions& o) {
+      o.sample_rate = 16000;
+      o.idle_close_ms = 500;
+    });
+    const auto pcm = Audio(8000, 3);
+    Speaker spk(f.loop, *f.recognizer);  // 8 kHz in, 16 kHz to Google
+    spk.Utterance(pcm, 1600);
+    ASSERT_TRUE(spk.WaitTurns(1));
+    ASSERT_TRUE(f.server.WaitForIdle(1, 10s));
+    auto s = f.server.Streams().at(0);
+    EXPECT_EQ(
+        s.first_request.streaming_config().config().explicit_decoding_config().sample_rate_hertz(),
+        16000);
+    // Resampled 2×, less the filter's delay.
+    EXPECT_NEAR(static_cast<double>(s.audio.size()), 16000.0 * 2, 200.0);
+    for (auto n : s.chunk_sizes) EXPECT_LE(n, 3200u);
+  }
+}
+
+TEST(GoogleRecognizerTest, FinalsSplitBetweenTwoTurns) {
+  FakeSpeechOptions fo;
+  fo.scripts = {{FinalAt(1000ms, "하나", 800ms), FinalAt(2000ms, "둘", 1800ms)}};
+  Fixture f(fo);
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(Audio(8000, 4), 800);
+  spk.Utterance(Audio(8000, 5), 800);
+  ASSERT_TRUE(spk.WaitTurns(2));
+  auto turns = spk.Turns();
+  EXPECT_EQ(turns[0].result.transcript, "하나");
+  EXPECT_EQ(turns[1].result.transcript, "둘");
+  EXPECT_TRUE(turns[0].result.is_final);
+  EXPECT_TRUE(turns[1].result.is_final);
+  EXPECT_EQ(f.server.StreamCount(), 1u);  // kept open across the pause
+  EXPECT_GE(
+      f.metrics.GetHistogram("aicc_stt_final_latency_seconds", "", core::LatencyBuckets()).Count(),
+      2u);
+}
+
+TEST(GoogleRecognizerTest, FinalWaitBoundUsesInterimAndDropsItsLateFinal) {
+  FakeSpeechOptions fo;
+  fo.scripts = {{InterimAt(500ms, "잠정", 500ms),
+                 // The final for the first utterance arrives only during the
+                 // second one: it must not be repeated there.
+                 FinalAt(1500ms, "잠정적", 700ms), FinalAt(2000ms, "다음", 1900ms)}};
+  Fixture f(fo, [](GoogleOptions& o) { o.final_wait_ms = 400; });
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(Audio(8000, 6), 800);
+  ASSERT_TRUE(spk.WaitTurns(1));
+  auto t1 = spk.Turns()[0];
+  const auto waited = t1.at - spk.Ended()[0];
+  EXPECT_EQ(t1.result.transcript, "잠정");
+  EXPECT_FALSE(t1.result.is_final);
+  EXPECT_FALSE(t1.result.confidence);
+  EXPECT_GE(waited, 390ms);
+  EXPECT_LT(waited, 3s);
+  spk.Utterance(Audio(8000, 7), 800);
+  ASSERT_TRUE(spk.WaitTurns(2));
+  auto t2 = spk.Turns()[1];
+  EXPECT_EQ(t2.result.transcript, "다음");
+  EXPECT_TRUE(t2.result.is_final);
+}
+
+TEST(GoogleRecognizerTest, NothingRecognizedGivesEmptyAfterTheBound) {
+  FakeSpeechOptions fo;  // no script: no results at all
+  Fixture f(fo, [](GoogleOptions& o) { o.final_wait_ms = 300; });
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(Audio(4000, 8), 800);
+  ASSERT_TRUE(spk.WaitTurns(1, 5s));
+  auto t = spk.Turns()[0];
+  EXPECT_EQ(t.result.transcript, "");
+  EXPECT_FALSE(t.result.is_final);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(spk.TurnCount(), 1u);  // exactly once
+}
+
+TEST(GoogleRecognizerTest, RotationAtUtteranceStartCorrectsOffsets) {
+  // rotation_sec=2: a stream older than 1.5 s is replaced at the next speech
+  // start. Stream 0 carries utterance 1 (1.6 s), stream 1 utterance 2 (1 s).
+  // Stream 1's final (0.9 s into its audio = 2.5 s session time) arrives
+  // before stream 0's final: only a corrected offset keeps it in turn 2.
+  FakeSpeechOptions fo;
+  fo.scripts = {{InterimAt(1000ms, "가", 900ms), FinalAtHalfClose("가나", 1500ms, 600ms)},
+                {FinalAt(1000ms, "다라", 900ms)}};
+  Fixture f(fo, [](GoogleOptions& o) {
+    o.rotation_sec = 2;
+    o.idle_close_ms = 500;
+    o.final_wait_ms = 5000;
+  });
+  const auto u1 = Audio(12800, 9);
+  const auto u2 = Audio(8000, 10);
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(u1, 800);
+  ASSERT_TRUE(f.server.WaitForStreams(1, 5s));  // stream 0 gets script 0
+  spk.Utterance(u2, 800);
+  ASSERT_TRUE(spk.WaitTurns(2));
+  auto turns = spk.Turns();
+  EXPECT_EQ(turns[0].result.transcript, "가나");
+  EXPECT_TRUE(turns[0].result.is_final);
+  EXPECT_EQ(turns[1].result.transcript, "다라");
+  ASSERT_TRUE(f.server.WaitForIdle(2, 10s));
+  auto streams = f.server.Streams();
+  ASSERT_EQ(streams.size(), 2u);
+  EXPECT_TRUE(SameBytes(streams[0].audio, Linear16(u1)));
+  EXPECT_TRUE(SameBytes(streams[1].audio, Linear16(u2)));
+  EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_rotations_total"), 1u);
+}
+
+TEST(GoogleRecognizerTest, RotationMidSpeechLosesAndRepeatsNothing) {
+  // One 7 s utterance with rotation_sec=2: streams of 2+2+2+1 s.
+  FakeSpeechOptions fo;
+  fo.scripts = {{FinalAtHalfClose("s{stream}")}};
+  Fixture f(fo, [](GoogleOptions& o) {
+    o.rotation_sec = 2;
+    o.idle_close_ms = 500;
+    o.final_wait_ms = 5000;
+  });
+  const auto pcm = Audio(56000, 11);
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(pcm, 2400);
+  ASSERT_TRUE(spk.WaitTurns(1));
+  ASSERT_TRUE(f.server.WaitForIdle(4, 10s));
+  auto streams = f.server.Streams();
+  ASSERT_EQ(streams.size(), 4u);
+  // The fake numbers streams as their calls arrive, which may differ from
+  // the order they were opened in: order them by where their audio is.
+  const std::string all = Linear16(pcm);
+  std::sort(streams.begin(), streams.end(), [&](const auto& a, const auto& b) {
+    return OffsetIn(all, a.audio) < OffsetIn(all, b.audio);
+  });
+  EXPECT_TRUE(SameBytes(Concat(streams), all));
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(streams[i].AudioMs(), 2000, 1) << i;
+  // Each stream's final ends at its audio end; only corrected offsets put
+  // them in audio order.
+  std::string want;
+  for (const auto& st : streams) want += (want.empty() ? "s" : " s") + std::to_string(st.index);
+  auto t = spk.Turns()[0];
+  EXPECT_EQ(t.result.transcript, want);
+  EXPECT_TRUE(t.result.is_final);
+  EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_rotations_total"), 3u);
+}
+
+TEST(GoogleRecognizerTest, OutOfRangeRotatesAndResendsUnsettledAudio) {
+  FakeSpeechOptions fo;
+  fo.max_stream_audio = 3000ms;  // like Google's limit, scaled down
+  fo.scripts = {{FinalAt(1000ms, "앞", 1000ms)}, {FinalAtHalfClose("뒤")}};
+  Fixture f(fo, [](GoogleOptions& o) {
+    o.idle_close_ms = 500;
+    o.final_wait_ms = 5000;
+  });
+  // 3.5 s: stream 0 ends after 3.1 s; its successor gets 2.5 s again.
+  const auto pcm = Audio(28000, 12);
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(pcm, 2400);
+  ASSERT_TRUE(spk.WaitTurns(1));
+  ASSERT_TRUE(f.server.WaitForIdle(2, 10s));
+  auto streams = f.server.Streams();
+  ASSERT_EQ(streams.size(), 2u);
+  EXPECT_EQ(streams[0].status, grpc::StatusCode::OUT_OF_RANGE);
+  const std::string all = Linear16(pcm);
+  EXPECT_TRUE(SameBytes(streams[0].audio, all.substr(0, streams[0].audio.size())));
+  // The new stream starts where the last final ended (1.0 s).
+  EXPECT_TRUE(SameBytes(streams[1].audio, all.substr(16000)));
+  auto t = spk.Turns()[0];
+  EXPECT_EQ(t.result.transcript, "앞 뒤");
+  EXPECT_TRUE(t.result.is_final);
+  EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_errors_total", {{"code", "OUT_OF_RANGE"}}), 1u);
+  EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_rotations_total"), 1u);
+}
+
+TEST(GoogleRecognizerTest, TransientErrorReconnectsAndResends) {
+  for (auto code : {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                    grpc::StatusCode::INTERNAL, grpc::StatusCode::DEADLINE_EXCEEDED}) {
+    SCOPED_TRACE(std::to_string(static_cast<int>(code)));
+    FakeSpeechOptions fo;
+    fo.scripts = {{FinalAt(1000ms, "하나", 1000ms), ErrorAt(1500ms, code)},
+                  {FinalAtHalfClose("둘")}};
+    Fixture f(fo, [](GoogleOptions& o) {
+      o.idle_close_ms = 500;
+      o.final_wait_ms = 5000;
+    });
+    const auto pcm = Audio(24000, 13);  // 3 s
+    Speaker spk(f.loop, *f.recognizer);
+    spk.Utterance(pcm, 2400);
+    ASSERT_TRUE(spk.WaitTurns(1));
+    ASSERT_TRUE(f.server.WaitForIdle(2, 10s));
+    auto streams = f.server.Streams();
+    ASSERT_EQ(streams.size(), 2u);
+    EXPECT_EQ(streams[0].status, code);
+    EXPECT_TRUE(SameBytes(streams[1].audio, Linear16(pcm).substr(16000)));  // from the last final
+    auto t = spk.Turns()[0];
+    EXPECT_EQ(t.result.transcript, "하나 둘");
+    EXPECT_TRUE(t.result.is_final);
+    EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_errors_total",
+                           {{"code", std::string(stt::internal::StatusCodeName(code))}}),
+              1u);
+  }
+}
+
+TEST(GoogleRecognizerTest, PermanentErrorGivesEmptyTurnsAndStops) {
+  for (auto code : {grpc::StatusCode::UNAUTHENTICATED, grpc::StatusCode::PERMISSION_DENIED,
+                    grpc::StatusCode::INVALID_ARGUMENT, grpc::StatusCode::NOT_FOUND}) {
+    SCOPED_TRACE(std::to_string(static_cast<int>(code)));
+    FakeSpeechOptions fo;
+    fo.scripts = {{ErrorAt(0ms, code)}};
+    Fixture f(fo, [](GoogleOptions& o) { o.final_wait_ms = 5000; });
+    Speaker spk(f.loop, *f.recognizer);
+    spk.Utterance(Audio(8000, 14), 800);
+    ASSERT_TRUE(spk.WaitTurns(1, 4s));  // well before the final wait
+    spk.Utterance(Audio(8000, 15), 800);
+    ASSERT_TRUE(spk.WaitTurns(2, 4s));
+    for (const auto& t : spk.Turns()) {
+      EXPECT_EQ(t.result.transcript, "");
+      EXPECT_FALSE(t.result.is_final);
+      EXPECT_TRUE(t.on_strand);
+    }
+    EXPECT_EQ(f.server.StreamCount(), 1u);  // no retries against a refusal
+    EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_errors_total",
+                           {{"code", std::string(stt::internal::StatusCodeName(code))}}),
+              1u);
+  }
+}
+
+TEST(GoogleRecognizerTest, CloseAnswersPendingTurnsBeforeReturning) {
+  FakeSpeechOptions fo;
+  fo.scripts = {{InterimAt(500ms, "말하는 중", 500ms)}};
+  Fixture f(fo, [](GoogleOptions& o) { o.final_wait_ms = 5000; });
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(Audio(8000, 16), 800);
+  ASSERT_TRUE(f.server.WaitForStreams(1, 5s));
+  std::this_thread::sleep_for(300ms);  // let the interim arrive
+  spk.Close();
+  ASSERT_EQ(spk.TurnCount(), 1u);
+  EXPECT_EQ(spk.Turns()[0].result.transcript, "말하는 중");
+  EXPECT_FALSE(spk.Turns()[0].result.is_final);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(spk.TurnCount(), 1u);
+  ASSERT_TRUE(f.server.WaitForIdle(1, 5s));
+  EXPECT_EQ(f.server.Streams()[0].status, grpc::StatusCode::CANCELLED);
+}
+
+TEST(GoogleRecognizerTest, IdleCloseThenReopenOnSpeech) {
+  FakeSpeechOptions fo;
+  fo.scripts = {{FinalAt(1000ms, "첫째", 900ms)}, {FinalAt(1000ms, "둘째", 900ms)}};
+  Fixture f(fo, [](GoogleOptions& o) { o.idle_close_ms = 500; });
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(Audio(8000, 17), 800);
+  ASSERT_TRUE(spk.WaitTurns(1));
+  ASSERT_TRUE(f.server.WaitForFinished(1, 5s));
+  EXPECT_TRUE(f.server.Streams()[0].half_closed);
+  spk.Utterance(Audio(8000, 18), 800);
+  ASSERT_TRUE(spk.WaitTurns(2));
+  EXPECT_EQ(spk.Turns()[1].result.transcript, "둘째");
+  EXPECT_EQ(f.server.StreamCount(), 2u);
+}
+
+TEST(MakeRecognizerTest, EngineChoice) {
+  core::MetricsRegistry metrics;
+  GoogleOptions o;
+  o.engine = "none";
+  auto r = MakeRecognizer(o, &metrics);
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)->Name(), "none");
+  o.engine = "auto";  // no credentials: null recognizer, with a warning
+  r = MakeRecognizer(o, &metrics);
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)->Name(), "none");
+  o.engine = "google";
+  o.insecure = true;
+  o.endpoint = "127.0.0.1:1";
+  r = MakeRecognizer(o, &metrics);  // no project
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("stt.project"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aicc::stt::testing
