@@ -609,6 +609,18 @@ Context BuildContext(const core::Config& cfg, const Options& opt, std::vector<st
   c.text["http_address"] = http.substr(0, colon);
   c.text["http_port"] = http.substr(colon + 1);
   CheckHost(SettingLabel("asterisk.http_bind"), c.text["http_address"]);
+  const std::string& http_address = c.text["http_address"];
+  if (http_address.rfind("127.", 0) != 0 && http_address != "::1" && http_address != "[::1]" &&
+      http_address != "localhost") {
+    notes.push_back(fmt::format(
+        "warning: {} = {}: ARI is reachable beyond loopback; firewall it (docs/security.md)",
+        SettingLabel("asterisk.http_bind"), http));
+  }
+  if (c.flags["anonymous"]) {
+    notes.push_back(
+        fmt::format("warning: {} is on: any unauthenticated SIP caller reaches Stasis({})",
+                    SettingLabel("asterisk.anonymous"), c.text["app"]));
+  }
 
   // RTP.
   const auto rtp_start = cfg.GetInt("asterisk.rtp_start");

@@ -11,7 +11,7 @@ set -euo pipefail
 
 aicc=${1:?usage: asterisk_config_test.sh AICC_BINARY SOURCE_DIR}
 src=${2:?usage: asterisk_config_test.sh AICC_BINARY SOURCE_DIR}
-# shellcheck source=tests/deploy/lib.sh
+# shellcheck source=tests/deploy/lib.sh disable=SC1091
 . "$src/tests/deploy/lib.sh"
 
 tmp=$(mktemp -d)
@@ -164,6 +164,7 @@ log=$(render ARI_PASSWORD="$ari_password" AICC_SIP_TLS=true AICC_SIP_TLS_CERT=/e
   AICC_RTP_END=30999 AICC_ARI_ALLOWED_ORIGINS=https://ops.example.com AICC_SIP_PORT=5080 \
   "$aicc" asterisk-config --config "$tmp/aicc.toml" --out "$tmp/full" 2>&1)
 expect_not_contains "$log" "fake;upstream" "renderer output (upstream password)"
+expect_contains "$log" "warning: asterisk.anonymous (AICC_SIP_ANONYMOUS) is on" "anonymous warning"
 pjsip="$tmp/full/pjsip.conf"
 expect_line "$pjsip" '^bind=0\.0\.0\.0:5080$'
 tls=$(section "$pjsip" "[transport-tls]")
@@ -187,6 +188,13 @@ expect_line "$tmp/full/ari.conf" '^allowed_origins=https://ops\.example\.com$'
 for f in "$tmp/full"/*; do
   expect_no_line "$f" '\{\{|\}\}' "$(basename "$f") (unresolved placeholder)"
 done
+
+# ARI beyond loopback: rendered, with a warning.
+log=$(render ARI_PASSWORD="$ari_password" AICC_ASTERISK_HTTP_BIND=0.0.0.0:8088 "$aicc" asterisk-config \
+  --config "$tmp/aicc.toml" --out "$tmp/wide" 2>&1)
+expect_line "$tmp/wide/http.conf" '^bindaddr=0\.0\.0\.0$'
+expect_contains "$log" "ARI is reachable beyond loopback" "warning for ARI beyond loopback"
+expect_not_contains "$(cat "$out_dir"/*.conf)" "beyond loopback" "no warning text in files"
 
 # TLS without a certificate is refused, naming the settings.
 set +e
@@ -267,6 +275,14 @@ out=$(render ARI_PASSWORD="$ari_password" "$aicc" asterisk-config --config "$tmp
   --templates "$bad" --out "$tmp/x" 2>&1)
 set -e
 expect_contains "$out" "{{#tls}} is never closed" "unclosed section"
+
+# --- deploy/aicc.toml.example loads and renders (secrets from the environment) -------
+log=$(render ARI_PASSWORD="$ari_password" AICC_SIP_AGENT_PASSWORD_FILE="$tmp/example-passwords" \
+  "$aicc" asterisk-config --config "$src/deploy/aicc.toml.example" --out "$tmp/example" \
+  --generate-secrets 2>&1) || fail "deploy/aicc.toml.example does not render: $log"
+expect_line "$tmp/example/extensions.conf" '^ same => n,Stasis\(aicc\)$'
+expect_line "$tmp/example/ari.conf" "^password=$ari_password\$"
+expect_eq "$(grep -c '^agent0[1-6]=' "$tmp/example-passwords")" 6 "example agents"
 
 # --- installed layout: <prefix>/bin/aicc finds <prefix>/share/aicc/asterisk/templates --------
 prefix="$tmp/prefix"

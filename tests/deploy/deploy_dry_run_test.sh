@@ -7,7 +7,7 @@
 set -euo pipefail
 
 src=${1:?usage: deploy_dry_run_test.sh SOURCE_DIR}
-# shellcheck source=tests/deploy/lib.sh
+# shellcheck source=tests/deploy/lib.sh disable=SC1091
 . "$src/tests/deploy/lib.sh"
 
 # What a real run would create or change.

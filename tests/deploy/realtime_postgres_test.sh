@@ -15,7 +15,7 @@ set -euo pipefail
 
 aicc=${1:?usage: realtime_postgres_test.sh AICC_BINARY SOURCE_DIR}
 src=${2:?usage: realtime_postgres_test.sh AICC_BINARY SOURCE_DIR}
-# shellcheck source=tests/deploy/lib.sh
+# shellcheck source=tests/deploy/lib.sh disable=SC1091
 . "$src/tests/deploy/lib.sh"
 
 skip() {
