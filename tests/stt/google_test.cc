@@ -409,6 +409,46 @@ TEST(GoogleRecognizerTest, IdleCloseThenReopenOnSpeech) {
   EXPECT_EQ(f.server.StreamCount(), 2u);
 }
 
+TEST(GoogleRecognizerTest, FullQueueDropsOldestAudioAndCountsIt) {
+  // 30 s of audio arrive at once on the strand (faster than one write in
+  // flight can drain; the server also stalls for 3 s): the stream's queue
+  // (10 s) overflows, the oldest audio is dropped and counted, the rest
+  // arrives in order, and the turn is still answered once.
+  FakeSpeechOptions fo;
+  SpeechStep stall = InterimAt(100ms, "", 0ms);
+  stall.delay = 3000ms;
+  fo.scripts = {{stall}};
+  Fixture f(fo, [](GoogleOptions& o) {
+    o.final_wait_ms = 500;
+    o.idle_close_ms = 500;
+  });
+  const auto pcm = Audio(240000, 19);  // 30 s
+  const std::string all = Linear16(pcm);
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(pcm, 2400);
+  ASSERT_TRUE(spk.WaitTurns(1, 10s));
+  ASSERT_TRUE(f.server.WaitForIdle(1, 20s));
+  const auto dropped = CounterValue(f.metrics, "aicc_stt_queue_full_total");
+  EXPECT_GT(dropped, 0u);
+  std::printf("queue full: %llu of 300 requests dropped\n",
+              static_cast<unsigned long long>(dropped));
+  auto s = f.server.Streams().at(0);
+  EXPECT_EQ(s.audio.size() + dropped * 1600, all.size());
+  // What arrived is the source with whole requests left out, in order.
+  std::size_t pos = 0;
+  std::size_t off = 0;
+  for (auto n : s.chunk_sizes) {
+    const std::string chunk = s.audio.substr(off, n);
+    off += n;
+    const auto at = all.find(chunk, pos);
+    ASSERT_NE(at, std::string::npos);
+    ASSERT_EQ(at % 1600, 0u);
+    pos = at + n;
+  }
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(spk.TurnCount(), 1u);
+}
+
 TEST(MakeRecognizerTest, EngineChoice) {
   core::MetricsRegistry metrics;
   GoogleOptions o;
