@@ -21,6 +21,7 @@ skip_asterisk=0
 skip_start=0
 prefix=/usr/local
 build_dir="$repo/build-release"
+destdir=""
 etc_aicc=/etc/aicc
 etc_asterisk=/etc/asterisk
 unit_dir=/etc/systemd/system
@@ -36,6 +37,8 @@ usage: deploy/deploy.sh [options]
   --skip-start      install and enable the service, but do not (re)start it
   --prefix DIR      install prefix (default /usr/local)
   --build-dir DIR   build directory (default <repo>/build-release)
+  --destdir DIR     install under DIR instead of / (packaging, tests): no Asterisk
+                    install, no user, no chown, no systemctl, no /readyz check
   -h, --help        this text
 EOF
 }
@@ -49,6 +52,7 @@ while (($#)); do
     --skip-start) skip_start=1 ;;
     --prefix) prefix=${2:?--prefix needs a directory}; shift ;;
     --build-dir) build_dir=${2:?--build-dir needs a directory}; shift ;;
+    --destdir) destdir=${2:?--destdir needs a directory}; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -77,7 +81,21 @@ would() {
 
 step() { printf '\n[deploy] == %s\n' "$*"; }
 
-if ((!dry_run)) && [ "$(id -u)" -ne 0 ]; then
+# Where files go: / normally, --destdir for a staged install.
+if [ -n "$destdir" ] && ((!dry_run)); then
+  destdir=$(mkdir -p "$destdir" && cd "$destdir" && pwd)
+fi
+inst="$destdir$prefix"
+etc_aicc="$destdir$etc_aicc"
+etc_asterisk="$destdir$etc_asterisk"
+unit_dir="$destdir$unit_dir"
+own_aicc=(-o aicc -g aicc)
+own_root_aicc=(-o root -g aicc)
+if [ -n "$destdir" ]; then
+  skip_asterisk=1
+  own_aicc=()
+  own_root_aicc=()
+elif ((!dry_run)) && [ "$(id -u)" -ne 0 ]; then
   die "run as root (sudo deploy/deploy.sh), or try --dry-run first"
 fi
 
@@ -97,7 +115,7 @@ case "$os_id:$os_version" in
   *) warn "untested system $os_id $os_version (supported: Debian 12, Ubuntu 22.04+)" ;;
 esac
 has_systemd=0
-[ -d /run/systemd/system ] && has_systemd=1
+[ -d /run/systemd/system ] && [ -z "$destdir" ] && has_systemd=1
 
 # Commands that build run as the user who called sudo, not as root.
 as_builder=()
@@ -124,18 +142,18 @@ else
 fi
 
 # --- 4. install -----------------------------------------------------------------
-step "4. install aicc into $prefix"
-share="$prefix/share/aicc"
+step "4. install aicc into $inst"
+share="$inst/share/aicc"
 if ((!dry_run)) && [ ! -x "$build_dir/aicc" ]; then
   die "$build_dir/aicc is missing (build first, or pass --build-dir)"
 fi
-run install -D -m 0755 "$build_dir/aicc" "$prefix/bin/aicc"
+run install -D -m 0755 "$build_dir/aicc" "$inst/bin/aicc"
 run install -d -m 0755 "$share/asterisk/templates" "$share/asterisk/sql" "$share/models" \
-  "$prefix/share/doc/aicc"
+  "$inst/share/doc/aicc"
 run install -m 0644 "$repo"/asterisk/templates/* "$share/asterisk/templates/"
 run install -m 0644 "$repo"/asterisk/sql/*.sql "$share/asterisk/sql/"
 run install -m 0644 "$repo/docs/deploy.md" "$repo/docs/security.md" \
-  "$repo/docs/configuration.md" "$prefix/share/doc/aicc/"
+  "$repo/docs/configuration.md" "$inst/share/doc/aicc/"
 if [ -f "$repo/models/silero_vad_v5.onnx" ]; then
   run install -m 0644 "$repo/models/silero_vad_v5.onnx" "$share/models/"
 else
@@ -168,7 +186,9 @@ fi
 
 # --- 6. aicc system user ------------------------------------------------------------
 step "6. system user aicc"
-if id -u aicc >/dev/null 2>&1; then
+if [ -n "$destdir" ]; then
+  say "skipped (--destdir)"
+elif id -u aicc >/dev/null 2>&1; then
   say "user aicc exists"
 else
   run useradd --system --user-group --home-dir /var/lib/aicc --no-create-home \
@@ -177,12 +197,12 @@ fi
 
 # --- 7. /etc/aicc ---------------------------------------------------------------------
 step "7. $etc_aicc (settings and secrets; existing files are kept)"
-run install -d -m 0750 -o root -g aicc "$etc_aicc"
+run install -d -m 0750 "${own_root_aicc[@]}" "$etc_aicc"
 
 if [ -e "$etc_aicc/aicc.toml" ]; then
   say "keeping $etc_aicc/aicc.toml"
 else
-  run install -m 0600 -o aicc -g aicc "$repo/deploy/aicc.toml.example" "$etc_aicc/aicc.toml"
+  run install -m 0600 "${own_aicc[@]}" "$repo/deploy/aicc.toml.example" "$etc_aicc/aicc.toml"
   say "then edit $etc_aicc/aicc.toml: addresses, agents, backends (docs/deploy.md)"
 fi
 
@@ -192,7 +212,7 @@ write_secret_file() {
   if ((dry_run)); then return 0; fi
   tmp=$(umask 077 && mktemp "$path.XXXXXX")
   printf '%s' "$content" >"$tmp"
-  chown "$owner:$owner" "$tmp"
+  [ -n "$destdir" ] || chown "$owner:$owner" "$tmp"
   chmod 0600 "$tmp"
   mv -n "$tmp" "$path"
   rm -f "$tmp"
@@ -236,7 +256,9 @@ fi
 step "8. render the Asterisk configuration into $etc_asterisk"
 ast_owner=root
 id -u asterisk >/dev/null 2>&1 && ast_owner=asterisk
-render_cmd=("$prefix/bin/aicc" asterisk-config --config "$etc_aicc/aicc.toml"
+own_ast=(-o "$ast_owner" -g "$ast_owner")
+[ -z "$destdir" ] || own_ast=()
+render_cmd=("$inst/bin/aicc" asterisk-config --config "$etc_aicc/aicc.toml"
   --templates "$share/asterisk/templates" --generate-secrets)
 
 # load_env_file FILE: exports KEY=VALUE lines without running the file as shell.
@@ -268,7 +290,7 @@ else
     export AICC_SIP_AGENT_PASSWORD_FILE="$etc_aicc/agent-passwords"
     "${render_cmd[@]}" --out "$staging"
   )
-  install -d -m 0750 -o "$ast_owner" -g "$ast_owner" "$etc_asterisk"
+  install -d -m 0750 "${own_ast[@]}" "$etc_asterisk"
   for file in "$staging"/*; do
     name=$(basename "$file")
     [ "$name" = aicc-ari.env ] && continue
@@ -281,7 +303,7 @@ else
       cp -p "$target" "$target.aicc-backup-$stamp"
       say "backed up $target to $target.aicc-backup-$stamp"
     fi
-    install -m "$(stat -c %a "$file")" -o "$ast_owner" -g "$ast_owner" "$file" "$target"
+    install -m "$(stat -c %a "$file")" "${own_ast[@]}" "$file" "$target"
     say "installed $target"
     changed=1
   done
@@ -298,7 +320,8 @@ if [ -f "$unit_dst" ] && cmp -s "$unit_src" "$unit_dst"; then
   say "unchanged $unit_dst"
   unit_changed=0
 else
-  run install -m 0644 "$unit_src" "$unit_dst"
+  run install -D -m 0644 "$unit_src" "$unit_dst"
+  ((dry_run)) || say "installed $unit_dst"
   unit_changed=1
 fi
 if ((has_systemd)); then
@@ -309,6 +332,8 @@ if ((has_systemd)); then
   else
     run systemctl restart aicc.service
   fi
+elif [ -n "$destdir" ]; then
+  say "not enabling the service (--destdir)"
 else
   warn "systemd is not running here (container?): start aicc yourself:"
   warn "  runuser -u aicc -- $prefix/bin/aicc run --config $etc_aicc/aicc.toml"
@@ -316,14 +341,14 @@ fi
 
 # --- 10. check ---------------------------------------------------------------------------------
 step "10. check"
-run "$prefix/bin/aicc" version
+run "$inst/bin/aicc" version
 listen=127.0.0.1:9100
 if [ -r "$etc_aicc/aicc.toml" ]; then
   configured=$(sed -n 's/^[[:space:]]*listen[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' \
     "$etc_aicc/aicc.toml" | head -n 1)
   [ -n "$configured" ] && listen=$configured
 fi
-if ((skip_start)) || ((!has_systemd && !dry_run)); then
+if ((skip_start)) || [ -n "$destdir" ] || ((!has_systemd && !dry_run)); then
   say "skipping the /readyz check (service not started here)"
 elif ! run curl -fsS --retry 15 --retry-delay 1 --retry-connrefused "http://$listen/readyz"; then
   die "aicc is not ready: journalctl -u aicc -n 50; curl http://$listen/readyz"

@@ -67,7 +67,7 @@ else
   expect_contains "$out" "systemd is not running here" "no systemd"
 fi
 if ! cmp -s "$src/deploy/systemd/aicc.service" /etc/systemd/system/aicc.service; then
-  expect_contains "$out" "[dry-run] install -m 0644 $src/deploy/systemd/aicc.service /etc/systemd/system/aicc.service" "unit"
+  expect_contains "$out" "[dry-run] install -D -m 0644 $src/deploy/systemd/aicc.service /etc/systemd/system/aicc.service" "unit"
 fi
 expect_contains "$out" "[dry-run] /usr/local/bin/aicc version" "version check"
 expect_contains "$out" "/readyz" "readiness check"
