@@ -531,10 +531,19 @@ Context BuildContext(const core::Config& cfg, const Options& opt, std::vector<st
   text("upstream_password", "asterisk.upstream_password");
   text("upstream_domain", "asterisk.upstream_domain");
   c.text["upstream_host"] = "";
+  c.text["upstream_transport"] = "transport-udp";
   if (!server.empty()) {
     if (server.rfind("sip:", 0) != 0 && server.rfind("sips:", 0) != 0) {
       throw RenderError(fmt::format("{} = '{}': expected a SIP URI such as sip:sip.example.com",
                                     SettingLabel("asterisk.upstream_server"), server));
+    }
+    if (server.rfind("sips:", 0) == 0) {
+      if (!c.flags["tls"]) {
+        throw RenderError(fmt::format("{} = '{}' is a sips: URI: turn on {}",
+                                      SettingLabel("asterisk.upstream_server"), server,
+                                      SettingLabel("asterisk.sip_tls")));
+      }
+      c.text["upstream_transport"] = "transport-tls";
     }
     c.text["upstream_host"] = HostOfUri(server);
     CheckHost(SettingLabel("asterisk.upstream_server"), c.text["upstream_host"]);
@@ -652,6 +661,10 @@ Context BuildContext(const core::Config& cfg, const Options& opt, std::vector<st
   const bool need_passwords = realtime == "none" || !opt.seed_sql.empty();
   AgentSecrets secrets;
   if (need_passwords) secrets = LoadAgentPasswords(cfg, agents, opt.generate_secrets, notes);
+  std::string dial;
+  for (const auto& a : agents) dial += (dial.empty() ? "PJSIP/" : "&PJSIP/") + a;
+  c.text["agent_dial_string"] = dial;
+  c.text["agent_dial_timeout"] = std::to_string(cfg.GetInt("ari.agent_dial_timeout_sec"));
   List& list = c.lists["agents"];
   list.keys = {"name", "password"};
   for (const auto& a : agents) {

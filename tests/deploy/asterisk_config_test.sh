@@ -113,18 +113,25 @@ expect_line "$pjsip" '^endpoint_identifier_order=ip,username$'
 
 # extensions.conf: Stasis in the inbound context, agents, echo test, nothing else
 ext="$out_dir/extensions.conf"
-expect_eq "$(grep -E '^\[' "$ext" | tr '\n' ' ')" "[general] [globals] [default] [aicc-inbound] [aicc-agents] " \
+expect_eq "$(grep -E '^\[' "$ext" | tr '\n' ' ')" \
+  "[general] [globals] [default] [aicc-inbound] [aicc-ring-agents] [aicc-agents] " \
   "extensions.conf contexts"
 inbound=$(section "$ext" "[aicc-inbound]")
-expect_contains "$inbound" "Stasis(aicc-test)" "inbound context"
+expect_contains "$inbound" " same => n,Stasis(aicc-test)
+ same => n,Goto(aicc-ring-agents,s,1)" "inbound context"
 expect_not_contains "$inbound" "Dial(" "inbound context"
+expect_contains "$(section "$ext" "[aicc-ring-agents]")" \
+  "Dial(PJSIP/agent01&PJSIP/agent02&PJSIP/agent03,30)" "fallback when aicc hands the call back"
+# Every Dial() rings agents, nothing else.
+expect_eq "$(grep -o 'Dial([^,]*' "$ext" | sed 's/^Dial(//' | tr '&' '\n' | sort -u | tr '\n' ' ')" \
+  "PJSIP/agent01 PJSIP/agent02 PJSIP/agent03 " "Dial() targets"
 agents_ctx=$(section "$ext" "[aicc-agents]")
 for a in agent01 agent02 agent03; do
   expect_contains "$agents_ctx" "exten => $a,1,Dial(PJSIP/$a,30)" "agents context"
 done
 expect_contains "$agents_ctx" "Echo()" "agents context (echo test)"
-expect_eq "$(grep -c 'Dial(' "$ext")" 3 "Dial() only to agents"
-default_ctx=$(section "$ext" "[default]")
+expect_eq "$(grep -c 'Dial(' "$ext")" 4 "Dial() lines"
+default_ctx=$(section "$ext" "[default]" | grep -v "^;")
 expect_not_contains "$default_ctx" "Dial(" "default context"
 expect_not_contains "$default_ctx" "Stasis(" "default context"
 
@@ -195,6 +202,21 @@ log=$(render ARI_PASSWORD="$ari_password" AICC_ASTERISK_HTTP_BIND=0.0.0.0:8088 "
 expect_line "$tmp/wide/http.conf" '^bindaddr=0\.0\.0\.0$'
 expect_contains "$log" "ARI is reachable beyond loopback" "warning for ARI beyond loopback"
 expect_not_contains "$(cat "$out_dir"/*.conf)" "beyond loopback" "no warning text in files"
+
+expect_contains "$(section "$pjsip" "[upstream-registration]")" "transport=transport-udp" "upstream over UDP"
+# A sips: upstream goes over the TLS transport, and needs it.
+render ARI_PASSWORD="$ari_password" AICC_SIP_TLS=true AICC_SIP_TLS_CERT=/c.pem AICC_SIP_TLS_KEY=/k.pem \
+  AICC_SIP_UPSTREAM_SERVER=sips:sip.example.com AICC_SIP_UPSTREAM_USER=trunk \
+  AICC_SIP_UPSTREAM_PASSWORD=fake-pw "$aicc" asterisk-config --config "$tmp/aicc.toml" \
+  --out "$tmp/sips" >/dev/null
+expect_contains "$(section "$tmp/sips/pjsip.conf" "[upstream-registration]")" "transport=transport-tls" \
+  "sips upstream"
+set +e
+out=$(render ARI_PASSWORD="$ari_password" AICC_SIP_UPSTREAM_SERVER=sips:sip.example.com \
+  AICC_SIP_UPSTREAM_USER=trunk AICC_SIP_UPSTREAM_PASSWORD=fake-pw "$aicc" asterisk-config \
+  --config "$tmp/aicc.toml" --out "$tmp/x" 2>&1)
+set -e
+expect_contains "$out" "turn on asterisk.sip_tls (AICC_SIP_TLS)" "sips upstream without TLS"
 
 # TLS without a certificate is refused, naming the settings.
 set +e
