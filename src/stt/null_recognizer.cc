@@ -1,6 +1,5 @@
 #include <boost/asio/post.hpp>
 
-#include "core/logging.h"
 #include "stt/recognizer.h"
 
 namespace aicc::stt {

@@ -1,6 +1,7 @@
 // GoogleOptions → stream settings: endpoint, recognizer name, the first
 // request, phrase hints; and the status-code classification table.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
