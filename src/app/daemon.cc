@@ -22,7 +22,10 @@
 #include "app/commands.h"
 #include "app/health_server.h"
 #include "app/module_options.h"
+#include "ari/controller.h"
+#include "core/ids.h"
 #include "core/logging.h"
+#include "net/url.h"
 
 namespace aicc::app {
 namespace asio = boost::asio;
@@ -36,6 +39,45 @@ void Notify(const char* state) {
   (void)state;
 #endif
 }
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(std::string(host), ec);
+  return !ec && address.is_loopback();
+}
+
+// Call control → the pipeline: the controller reports each call and its RTP
+// sources before media flows; the registry posts onto its strand, so this
+// adapter never blocks the controller.
+class RegistryObserver final : public ari::CallObserver {
+ public:
+  explicit RegistryObserver(pipeline::CallRegistry& registry) : registry_(registry) {}
+  void OnCallStarted(const ari::CallInfo& call) override {
+    registry_.StartCall({.call_id = call.call_id,
+                         .channel_id = call.channel_id,
+                         .customer_number = call.customer_number,
+                         .agent_id = call.agent_id});
+  }
+  void OnMediaSource(const std::string& call_id, core::Speaker speaker,
+                     const asio::ip::udp::endpoint& source) override {
+    registry_.AddMediaSource(call_id, speaker, source);
+  }
+  void OnAgentChanged(const std::string& call_id, const std::string& agent_id) override {
+    registry_.SetAgent(call_id, agent_id);
+  }
+  void OnCallEnded(const std::string& call_id, std::string_view end_reason) override {
+    registry_.EndCall(call_id, std::string(end_reason));
+  }
+  void OnAnalysisUnavailable(const std::string& call_id, std::string_view why) override {
+    // The controller has logged and counted it; the call's events still
+    // flow for the speaker that has media.
+    core::Logger("app")->debug("call={} analysis unavailable: {}", core::ShortId(call_id), why);
+  }
+
+ private:
+  pipeline::CallRegistry& registry_;
+};
 
 }  // namespace
 
@@ -55,6 +97,8 @@ struct Daemon::Impl {
   std::unique_ptr<sink::Dispatcher> dispatcher;
   std::unique_ptr<pipeline::CallRegistry> registry;
   std::unique_ptr<rtp::Receiver> receiver;
+  std::unique_ptr<RegistryObserver> call_observer;
+  std::unique_ptr<ari::CallController> controller;
   std::unique_ptr<HealthServer> health;
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::steady_timer> stop_deadline;
@@ -85,12 +129,6 @@ boost::system::result<void, std::string> Daemon::Start() {
   const core::Config& cfg = d.config;
   auto log = core::Logger("app");
   const bool pipeline_only = d.mode.pipeline_only || !cfg.GetBool("ari.enabled");
-  if (!pipeline_only) {
-    return std::string(
-        "ari: call control over ARI is not part of this build yet; run with --no-ari "
-        "(pipeline-only mode, "
-        "the old system's) or set ari.enabled = false");
-  }
 
   // VAD: Silero by default; a missing or bad model falls back to energy with
   // one clear warning (visible in the summary, `aicc version` and metrics).
@@ -137,9 +175,30 @@ boost::system::result<void, std::string> Daemon::Start() {
   d.registry->AttachReceiver(d.receiver.get());
   if (auto r = d.receiver->Start(); !r) return "media: " + r.error();
 
+  if (!pipeline_only) {
+    auto ari_options = AriOptionsFrom(cfg, CustomerEndpoint().port(), AgentEndpoint().port());
+    if (!ari_options) return ari_options.error();
+    if (auto url = net::ParseEndpoint(ari_options->url); url && !IsLoopbackHost(url->host)) {
+      log->warn(
+          "ari.url {} is not on loopback: ARI's password and call control cross the "
+          "network in clear text; keep it on a private network (docs/security.md)",
+          url->Redacted());
+    }
+    d.call_observer = std::make_unique<RegistryObserver>(*d.registry);
+    d.controller = std::make_unique<ari::CallController>(
+        d.io.get_executor(), std::move(*ari_options), *d.call_observer, &d.metrics);
+    if (auto r = d.controller->Start(); !r) return r.error();
+  }
+
   d.health = std::make_unique<HealthServer>(d.io.get_executor(), d.metrics,
                                             [this] { return impl_->CheckReady(); });
   if (auto r = d.health->Start(cfg.GetString("http.listen")); !r) return r.error();
+  if (!d.health->LocalEndpoint().address().is_loopback()) {
+    log->warn(
+        "http.listen {} is not on loopback: /metrics and /readyz are reachable from the "
+        "network (docs/security.md)",
+        HttpEndpoint());
+  }
 
   d.dispatcher->Start();
 
@@ -159,7 +218,11 @@ boost::system::result<void, std::string> Daemon::Start() {
   const auto sinks = cfg.GetList("sink.urls");
   d.summary = fmt::format(
       "aicc {} ready: ari={} vad={} stt={} sinks={}{}{} media=customer:{} agent:{} http={}",
-      kVersion, pipeline_only ? "off (pipeline-only)" : cfg.GetString("ari.url"),
+      kVersion,
+      pipeline_only ? "off (pipeline-only)"
+                    : fmt::format("{} app={} routing={}",
+                                  net::ParseEndpoint(cfg.GetString("ari.url"))->Redacted(),
+                                  cfg.GetString("ari.app"), cfg.GetString("ari.routing")),
       d.vad_engine->Name(), d.recognizer->Name(), sinks.size(),
       cfg.GetBool("sink.stdout") ? "+stdout" : "",
       cfg.GetString("sink.jsonl_path").empty() ? "" : "+jsonl", CustomerEndpoint().port(),
@@ -192,6 +255,14 @@ void Daemon::Impl::OnSignal(int signo) {
       const core::Config fresh = mode.reload_config();
       core::SetupLogging(fresh.GetString("log.level"), fresh.GetBool("log.debug"));
       log->info("SIGHUP: reloaded the log level ({})", fresh.GetString("log.level"));
+      if (controller) {
+        auto priority = ari::ParseAgentPriority(fresh.GetList("ari.agent_priority"));
+        if (!priority) {
+          log->error("SIGHUP: keeping the agent pool: {}", priority.error());
+        } else {
+          controller->ReloadAgents(fresh.GetList("ari.agents"), std::move(*priority));
+        }
+      }
     } catch (const std::exception& e) {
       log->error("SIGHUP: reload failed, keeping the running settings: {}", e.what());
     }
@@ -222,6 +293,14 @@ void Daemon::Impl::GracefulStop() {
       dispatcher->Stop([this] { asio::post(io, [this] { FinishStop(0); }); });
     });
   };
+  if (controller) {
+    // Call control first: no new calls, aicc's helpers torn down, every
+    // call ended ("shutdown") in the registry; then the pipeline drains.
+    controller->Stop([this, after_calls] {
+      asio::post(io, [this, after_calls] { registry->Shutdown("shutdown", after_calls); });
+    });
+    return;
+  }
   registry->Shutdown("shutdown", after_calls);
 }
 
@@ -240,7 +319,14 @@ void Daemon::Impl::FinishStop(int code) {
 
 Readiness Daemon::Impl::CheckReady() const {
   Readiness r{true, ""};
-  r.detail += "ari: off (pipeline-only)\n";
+  if (controller) {
+    const bool connected = controller->Connected();
+    r.ready &= connected;
+    r.detail += fmt::format("ari: {} ({} calls)\n", connected ? "connected" : "not connected",
+                            controller->ActiveCalls());
+  } else {
+    r.detail += "ari: off (pipeline-only)\n";
+  }
   r.detail += "media: bound\n";
   const bool sink_ok = dispatcher && dispatcher->Ready();
   r.ready &= sink_ok;

@@ -116,4 +116,31 @@ pipeline::PipelineOptions PipelineOptionsFrom(const core::Config& cfg, bool pipe
   return o;
 }
 
+boost::system::result<ari::ControllerOptions, std::string> AriOptionsFrom(
+    const core::Config& cfg, std::uint16_t customer_port, std::uint16_t agent_port) {
+  ari::ControllerOptions o;
+  o.url = cfg.GetString("ari.url");
+  o.username = cfg.GetString("ari.username");
+  o.password = cfg.GetString("ari.password");
+  o.app = cfg.GetString("ari.app");
+  o.external_host = cfg.GetString("ari.external_host");
+  o.customer_port = customer_port;
+  o.agent_port = agent_port;
+  o.format = cfg.GetString("ari.format");
+  o.routing =
+      cfg.GetString("ari.routing") == "dialplan" ? ari::Routing::kDialplan : ari::Routing::kAri;
+  o.agents = cfg.GetList("ari.agents");
+  auto priority = ari::ParseAgentPriority(cfg.GetList("ari.agent_priority"));
+  if (!priority) return {boost::system::in_place_error, priority.error()};
+  o.priority = std::move(*priority);
+  o.agent_dial_timeout = std::chrono::seconds(cfg.GetInt("ari.agent_dial_timeout_sec"));
+  o.agent_wait = std::chrono::seconds(cfg.GetInt("ari.agent_wait_sec"));
+  o.agent_retry = std::chrono::seconds(cfg.GetInt("ari.agent_retry_sec"));
+  o.call_started_url = cfg.GetString("ari.call_started_url");
+  o.request_timeout = Ms(cfg, "ari.request_timeout_ms");
+  o.on_shutdown = cfg.GetString("ari.on_shutdown") == "hangup" ? ari::ShutdownPolicy::kHangup
+                                                               : ari::ShutdownPolicy::kKeepCalls;
+  return o;
+}
+
 }  // namespace aicc::app

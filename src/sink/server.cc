@@ -173,7 +173,11 @@ boost::system::result<std::uint16_t, std::string> SinkServer::Start(const std::s
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message();
+  if (ec) {
+    boost::system::error_code ignored;
+    a.close(ignored);  // so that Start may be tried again
+    return "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message();
+  }
   const auto bound = a.local_endpoint(ec).port();
   asio::post(impl_->strand, [impl = impl_] { impl->Accept(); });
   return bound;

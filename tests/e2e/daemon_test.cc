@@ -1,140 +1,23 @@
 // End to end: `aicc run --no-ari` as a subprocess, real RTP in over
 // loopback, events out to a real WebSocket backend, checked field by field
 // and against the JSON Schema.
-#include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <condition_variable>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <mutex>
-#include <nlohmann/json.hpp>
-#include <thread>
-
 #include "audio/g711.h"
 #include "audio/wav.h"
+#include "e2e/e2e_support.h"
 #include "rtp/sender.h"
-#include "sink/server.h"
 
-namespace aicc {
+namespace aicc::e2e {
 namespace {
-namespace fs = std::filesystem;
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using Json = nlohmann::json;
 
-std::uint16_t FreePort(bool udp) {
-  asio::io_context io;
-  if (udp) {
-    asio::ip::udp::socket s(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return s.local_endpoint().port();
-  }
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
-std::string HttpGet(std::uint16_t port, const std::string& target) {
-  try {
-    asio::io_context io;
-    boost::beast::tcp_stream stream(io);
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    boost::beast::http::request<boost::beast::http::empty_body> req{boost::beast::http::verb::get,
-                                                                    target, 11};
-    req.set(boost::beast::http::field::host, "127.0.0.1");
-    boost::beast::http::write(stream, req);
-    boost::beast::flat_buffer buffer;
-    boost::beast::http::response<boost::beast::http::string_body> res;
-    boost::beast::http::read(stream, buffer, res);
-    return std::to_string(res.result_int()) + "\n" + res.body();
-  } catch (const std::exception&) {
-    return "";
-  }
-}
-
-class DaemonTest : public ::testing::Test {
+class DaemonTest : public AiccProcessTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("aicc_e2e_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    server_ = std::make_unique<sink::SinkServer>(io_.get_executor(), sink::SinkServerOptions{},
-                                                 [this](const std::string& json) {
-                                                   std::lock_guard lock(mutex_);
-                                                   events_.push_back(json);
-                                                   cv_.notify_all();
-                                                 });
-    auto port = server_->Start("127.0.0.1", 0);
-    ASSERT_TRUE(port);
-    sink_port_ = *port;
-    work_.emplace(io_.get_executor());
-    thread_ = std::thread([this] { io_.run(); });
-    customer_port_ = FreePort(true);
-    agent_port_ = FreePort(true);
-    http_port_ = FreePort(false);
-  }
-  void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    server_->Stop();
-    work_.reset();
-    io_.stop();
-    thread_.join();
-    fs::remove_all(dir_);
-  }
-
   void StartAicc(int idle_timeout_sec = 2) {
-    const std::vector<std::string> args = {
-        AICC_BINARY,
-        "run",
-        "--no-ari",
-        "--vad",
-        "energy",
-        "--stt",
-        "none",
-        "--set",
-        "media.bind_address=127.0.0.1",
-        "--set",
-        "media.customer_port=" + std::to_string(customer_port_),
-        "--set",
-        "media.agent_port=" + std::to_string(agent_port_),
-        "--set",
-        "http.listen=127.0.0.1:" + std::to_string(http_port_),
-        "--set",
-        "sink.urls=ws://127.0.0.1:" + std::to_string(sink_port_) + "/events",
-        "--set",
-        "sink.journal_dir=" + (dir_ / "state").string(),
-        "--set",
-        "pipeline.call_idle_timeout_sec=" + std::to_string(idle_timeout_sec)};
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::vector<char*> argv;
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      const std::string log = (dir_ / "aicc.log").string();
-      freopen(log.c_str(), "w", stderr);
-      execv(AICC_BINARY, argv.data());
-      _exit(127);
-    }
-    for (int i = 0; i < 200; ++i) {
-      if (HttpGet(http_port_, "/readyz").rfind("200", 0) == 0) return;
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL() << "aicc did not become ready; log:\n" << Log();
-  }
-  std::string Log() {
-    std::ifstream in(dir_ / "aicc.log");
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::string> args = {AICC_BINARY, "run",   "--no-ari", "--vad",
+                                     "energy",    "--stt", "none"};
+    for (auto& a : CommonArgs()) args.push_back(std::move(a));
+    args.push_back("--set");
+    args.push_back("pipeline.call_idle_timeout_sec=" + std::to_string(idle_timeout_sec));
+    Launch(args);
   }
   // Replays the sample call `calls` times at once (each from its own ports).
   void Replay(int calls, std::chrono::milliseconds max_duration = 0ms) {
@@ -160,40 +43,6 @@ class DaemonTest : public ::testing::Test {
     sender.Start([&io] { io.stop(); });
     io.run();
   }
-  std::vector<Json> WaitFor(std::size_t metadata_ends, std::chrono::seconds timeout) {
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, timeout, [&] {
-      std::size_t n = 0;
-      for (const auto& e : events_) n += e.find("\"type\":\"metadata_end\"") != std::string::npos;
-      return n >= metadata_ends;
-    });
-    std::vector<Json> out;
-    for (const auto& e : events_) out.push_back(Json::parse(e));
-    return out;
-  }
-  void ExpectSchemaValid() {
-    const auto path = dir_ / "events.jsonl";
-    {
-      std::lock_guard lock(mutex_);
-      std::ofstream out(path);
-      for (const auto& e : events_) out << e << "\n";
-    }
-    const std::string cmd = std::string("/usr/bin/python3 ") + AICC_SOURCE_DIR +
-                            "/tests/validate_events.py " + AICC_SOURCE_DIR +
-                            "/docs/events.schema.json " + path.string() + " >/dev/null";
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << "events do not match docs/events.schema.json";
-  }
-
-  fs::path dir_;
-  asio::io_context io_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::thread thread_;
-  std::unique_ptr<sink::SinkServer> server_;
-  std::uint16_t sink_port_ = 0, customer_port_ = 0, agent_port_ = 0, http_port_ = 0;
-  pid_t pid_ = -1;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<std::string> events_;
 };
 
 TEST_F(DaemonTest, OneCallFromFirstPacketToMetadataEnd) {
@@ -268,4 +117,4 @@ TEST_F(DaemonTest, SigtermMidCallEndsWithShutdownAndExitsZero) {
 }
 
 }  // namespace
-}  // namespace aicc
+}  // namespace aicc::e2e
