@@ -126,7 +126,6 @@ void GoogleSession::EmitChunk(std::string bytes) {
       retained_off_ = 0;
     }
   }
-  shared_->AddAudio(ToMicros(samples));
   if (!permanent_ && !reconnect_pending_) {
     if (current_ && Age(*current_) >= shared_->settings.rotation) Rotate();
     if (!current_) current_ = OpenStream(pos_);

@@ -119,6 +119,9 @@ void GoogleStream::WriteNext() {
     write_request_.set_audio(std::move(queue_.front()));
     queue_.pop_front();
     dispatched_samples_ += n / shared_->settings.bytes_per_sample;
+    // What Google bills: every audio byte written, re-sent audio included.
+    shared_->AddAudio(std::chrono::microseconds(n / shared_->settings.bytes_per_sample * 1'000'000 /
+                                                shared_->settings.sample_rate));
     write_in_flight_ = true;
     StartWrite(&write_request_);
     return;

@@ -131,6 +131,38 @@ TEST(GoogleRecognizerTest, FirstRequestPreRollAndRequestSizes) {
   EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_audio_seconds_total"), 1u);  // 1.31 s
 }
 
+TEST(GoogleRecognizerTest, RealTimeAudioLeavesEvery100Ms) {
+  // Audio pushed in real time (20 ms frames every 20 ms) reaches the server
+  // as one ~100 ms request about every 100 ms: nothing is held back.
+  FakeSpeechOptions fo;
+  Fixture f(fo, [](GoogleOptions& o) { o.final_wait_ms = 200; });
+  const auto pcm = Audio(12000, 20);  // 1.5 s
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Start({});
+  auto next = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < pcm.size(); i += 160) {
+    std::this_thread::sleep_until(next);
+    next += 20ms;
+    spk.Push(std::span<const std::int16_t>(pcm).subspan(i, 160));
+  }
+  spk.End();
+  ASSERT_TRUE(spk.WaitTurns(1));
+  ASSERT_TRUE(WaitFor([&] { return f.server.Streams().at(0).audio.size() == 24000; }));
+  auto s = f.server.Streams().at(0);
+  ASSERT_EQ(s.chunk_sizes.size(), 15u);
+  std::vector<double> gaps;
+  for (std::size_t i = 1; i < s.arrivals.size(); ++i) {
+    gaps.push_back(
+        std::chrono::duration<double, std::milli>(s.arrivals[i] - s.arrivals[i - 1]).count());
+  }
+  std::sort(gaps.begin(), gaps.end());
+  const double median = gaps[gaps.size() / 2];
+  std::printf("request spacing: median %.1f ms, min %.1f, max %.1f\n", median, gaps.front(),
+              gaps.back());
+  EXPECT_GT(median, 60);  // generous bounds: a loaded machine
+  EXPECT_LT(median, 160);
+}
+
 TEST(GoogleRecognizerTest, MulawAnd16kHz) {
   {
     FakeSpeechOptions fo;
