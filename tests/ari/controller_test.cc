@@ -624,6 +624,28 @@ TEST_F(ControllerTest, EventsReconnectReadoptsAndDestroysOrphans) {
   StopController();
 }
 
+TEST_F(ControllerTest, AsteriskRestartEndsItsCallsAndServiceResumes) {
+  StartFake(FakeOptions());
+  fake_->SetAgent("agent01", AgentBehavior::kAnswer);
+  StartController(Options());
+  const std::string customer = fake_->StartCall("01012345678");
+  ASSERT_TRUE(WaitUntil([&] { return SetUp(customer); }, 10s));
+  const std::size_t accepted = fake_->EventConnectionsAccepted();
+  fake_->Restart();  // every channel and bridge gone, connections dropped
+  ASSERT_TRUE(WaitUntil([&] { return fake_->EventConnectionsAccepted() > accepted; }, 10s));
+  ASSERT_TRUE(WaitUntil([&] { return recorder_->EndedCount() == 1; }, 10s));
+  EXPECT_EQ(recorder_->ByChannel(customer)->ended, std::vector<std::string>{"hangup"});
+  ASSERT_TRUE(WaitUntil([&] { return controller_->ActiveCalls() == 0; }, 10s));
+  // The agent was freed: the next call gets it.
+  const std::string next = fake_->StartCall("01099998888");
+  ASSERT_TRUE(WaitUntil([&] { return SetUp(next); }, 10s));
+  EXPECT_EQ(recorder_->ByChannel(next)->info.agent_id, "agent01");
+  fake_->HangUp(next);
+  ASSERT_TRUE(
+      WaitUntil([&] { return fake_->Channels().empty() && fake_->Bridges().empty(); }, 10s));
+  StopController();
+}
+
 TEST_F(ControllerTest, ShutdownKeepsCallsAndARestartedAiccReadoptsThem) {
   StartFake(FakeOptions());
   fake_->SetAgent("agent01", AgentBehavior::kAnswer);
