@@ -26,12 +26,18 @@ class GoogleRecognizer final : public Recognizer {
 
   ~GoogleRecognizer() override {
     // Sessions are closed before the recognizer goes; their cancelled calls
-    // finish on gRPC threads shortly after. Wait for them so nothing touches
-    // the metrics registry after this returns.
+    // end on gRPC threads shortly after, and the last handlers holding the
+    // streams run on the sessions' executors. The channels may only be
+    // destroyed once no stream (no ClientContext) is left, and nothing may
+    // touch the metrics registry after this returns: wait for them.
     std::unique_lock lock(shared_->live_mutex);
     if (!shared_->live_cv.wait_for(lock, std::chrono::seconds(5),
-                                   [&] { return shared_->live_calls == 0; })) {
-      core::Logger("stt")->warn("{} speech streams still open at shutdown", shared_->live_calls);
+                                   [&] { return shared_->live_streams == 0; })) {
+      core::Logger("stt")->warn(
+          "{} speech streams still alive at shutdown (was a session not closed, or its executor "
+          "stopped?); leaving the gRPC channels to the process exit",
+          shared_->live_streams);
+      (void)pool_.release();  // deliberately leaked: destroying them under live calls crashes
     }
   }
 

@@ -18,10 +18,23 @@ void ClientShared::AddAudio(std::chrono::microseconds d) {
   if (whole > 0) audio_seconds->Increment(whole);
 }
 
+GoogleStream::LiveToken::LiveToken(std::shared_ptr<ClientShared> shared)
+    : shared_(std::move(shared)) {
+  std::lock_guard lock(shared_->live_mutex);
+  ++shared_->live_streams;
+}
+
+GoogleStream::LiveToken::~LiveToken() {
+  std::lock_guard lock(shared_->live_mutex);
+  --shared_->live_streams;
+  shared_->live_cv.notify_all();
+}
+
 GoogleStream::GoogleStream(std::shared_ptr<ClientShared> shared,
                            boost::asio::any_io_executor executor, std::weak_ptr<StreamOwner> owner,
                            std::int64_t session_start)
-    : shared_(std::move(shared)),
+    : live_(shared),
+      shared_(std::move(shared)),
       executor_(std::move(executor)),
       owner_(std::move(owner)),
       id_(shared_->next_stream_id.fetch_add(1)),
@@ -41,10 +54,6 @@ void GoogleStream::Start() {
   const auto& s = shared_->settings;
   lease_ = shared_->pool->Acquire();
   context_.AddMetadata("x-goog-request-params", s.request_params);
-  {
-    std::lock_guard lock(shared_->live_mutex);
-    ++shared_->live_calls;
-  }
   self_ = shared_from_this();
   lease_->stub()->async()->StreamingRecognize(&context_, this);
   write_request_ = s.first_request;
@@ -195,11 +204,6 @@ void GoogleStream::OnDone(const grpc::Status& status) {
     if (auto owner = self->owner_.lock()) owner->OnStreamDone(self, status);
   });
   lease_.reset();
-  // Last: after this the recognizer may destroy the channels and metrics.
-  auto shared = shared_;
-  std::lock_guard lock(shared->live_mutex);
-  --shared->live_calls;
-  shared->live_cv.notify_all();
 }
 
 }  // namespace aicc::stt::internal

@@ -46,10 +46,12 @@ struct ClientShared {
   std::atomic<bool> permanent_logged{false};
   std::atomic<int> next_stream_id{0};
 
-  // Live gRPC calls, so the recognizer can wait for them at destruction.
+  // Stream objects alive (each owns a ClientContext of a call on one of the
+  // pool's channels), so the recognizer can wait for them before it destroys
+  // the channels.
   std::mutex live_mutex;
   std::condition_variable live_cv;
-  int live_calls = 0;
+  int live_streams = 0;
 
   core::Counter& ErrorCounter(std::string_view code);
   void AddAudio(std::chrono::microseconds d);
@@ -121,6 +123,19 @@ class GoogleStream final
   void ReleaseHold();
   std::vector<ResultPiece> ParseResponse() const;
 
+  // Counts this stream in ClientShared::live_streams. Declared first so it is
+  // destroyed last, after the ClientContext.
+  class LiveToken {
+   public:
+    explicit LiveToken(std::shared_ptr<ClientShared> shared);
+    ~LiveToken();
+    LiveToken(const LiveToken&) = delete;
+    LiveToken& operator=(const LiveToken&) = delete;
+
+   private:
+    std::shared_ptr<ClientShared> shared_;
+  };
+  LiveToken live_;
   const std::shared_ptr<ClientShared> shared_;
   const boost::asio::any_io_executor executor_;
   const std::weak_ptr<StreamOwner> owner_;
