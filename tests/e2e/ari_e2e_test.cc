@@ -9,6 +9,7 @@
 #include "audio/wav.h"
 #include "e2e/e2e_support.h"
 #include "fakes/ari/fake_ari.h"
+#include "fakes/speech/fake_speech.h"
 
 namespace aicc::e2e {
 namespace {
@@ -39,8 +40,8 @@ class AriE2eTest : public AiccProcessTest {
       fake_->SetAgent(agent, AgentBehavior::kAnswer);
     }
   }
-  void StartAicc(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {AICC_BINARY, "run", "--vad", "energy", "--stt", "none"};
+  void StartAicc(const std::vector<std::string>& extra = {}, const std::string& stt = "none") {
+    std::vector<std::string> args = {AICC_BINARY, "run", "--vad", "energy", "--stt", stt};
     for (auto& a : CommonArgs()) args.push_back(std::move(a));
     for (const std::string& s :
          {"ari.url=" + fake_->AriUrl(), std::string("ari.app=aicc-test"),
@@ -200,6 +201,48 @@ TEST_F(AriE2eTest, BackendDownForPartOfTheCallLosesNothing) {
   EXPECT_EQ(events.back()["type"], "metadata_end");
   for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i]["seq"], i);
   EXPECT_EQ(events.size(), 8u) << "metadata_start, six turns, metadata_end";
+}
+
+// The whole chain with speech-to-text: Google Speech V2 is a fake gRPC
+// server on loopback; each utterance's stream gets one final transcript.
+TEST_F(AriE2eTest, TranscriptsFromSpeechV2ReachTheTurns) {
+  fakes::FakeSpeechOptions speech_options;
+  speech_options.scripts = {{{.kind = fakes::SpeechStep::Kind::kFinal,
+                              .at_half_close = true,
+                              .text = "문장 {stream} 입니다",
+                              .end_offset = std::chrono::milliseconds(-1)}}};
+  fakes::FakeSpeechServer speech(speech_options);
+  StartFake(1);
+  StartAicc({"--set", "stt.endpoint=" + speech.Endpoint(), "--set", "stt.insecure=true", "--set",
+             "stt.project=test-project", "--set", "stt.idle_close_ms=500"},
+            "google");
+  const std::string customer = fake_->StartCall("01012345678");
+  ASSERT_TRUE(CallPlayed(customer, 60s)) << Log();
+  std::this_thread::sleep_for(2500ms);  // the last turn's pause and final
+  fake_->HangUp(customer);
+  const auto events = WaitFor(1, 30s);
+  ASSERT_GE(events.size(), 3u) << Log();
+  std::map<std::string, int> turns;
+  std::set<std::string> transcripts;
+  for (const auto& e : events) {
+    if (e["type"] != "turn_complete") continue;
+    turns[e["speaker"]]++;
+    EXPECT_TRUE(e["stt_final"].get<bool>()) << e.dump();
+    const std::string text = e["transcript"];
+    EXPECT_TRUE(text.starts_with("문장 ")) << e.dump();
+    EXPECT_TRUE(transcripts.insert(text).second) << "a transcript in two turns: " << text;
+  }
+  EXPECT_EQ(turns["customer"], 3) << Log();
+  EXPECT_EQ(turns["agent"], 3) << Log();
+  ExpectSchemaValid();
+  // What Google was asked for: Korean, the telephony model, 8 kHz audio.
+  const auto streams = speech.Streams();
+  ASSERT_GE(streams.size(), 6u);
+  const auto& config = streams.front().first_request.streaming_config().config();
+  EXPECT_EQ(config.language_codes(0), "ko-KR");
+  EXPECT_EQ(config.model(), "telephony");
+  EXPECT_EQ(config.explicit_decoding_config().sample_rate_hertz(), 8000);
+  EXPECT_NE(HttpGet(http_port_, "/metrics").find("aicc_stt_"), std::string::npos);
 }
 
 TEST_F(AriE2eTest, BadAriSettingsStopStartUpWithAClearError) {
