@@ -319,6 +319,8 @@ void GoogleSession::Resume(const std::shared_ptr<GoogleStream>& failed, bool was
   // Audio after the last final of the failed stream was not settled: send it
   // again, from there (no word repeated, none lost).
   std::int64_t from = std::max(failed->session_start(), failed->last_final_end);
+  // A final's end offset may lie past the audio the stream got (rounding).
+  from = std::min(from, was_current ? pos_ : failed->session_end());
   if (from < retained_start_) {
     Log()->warn("{} {:.2f} s of audio could not be re-sent (older than the retained window)",
                 log_prefix_, static_cast<double>(retained_start_ - from) / rate_);
