@@ -5,6 +5,10 @@
 # drops, and the end-of-speech → event latency histogram from /metrics.
 #
 # Usage: bench/load/run.sh BUILD_DIR CALLS [DURATION_S]
+#   STT=fake [STT_LATENCY_MS=300]: speech-to-text through the fake Speech V2
+#   gRPC server (tests/fakes/speech), which answers each stream with a final
+#   STT_LATENCY_MS after the stream is half-closed (stt.idle_close_ms=500 after
+#   the utterance); measures aicc's gRPC streaming cost, not Google's.
 set -euo pipefail
 build=${1:?build dir}
 calls=${2:?calls}
@@ -12,14 +16,25 @@ duration=${3:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 aicc="$build/aicc"
 work=$(mktemp -d)
-trap 'kill "$aicc_pid" "$sink_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+speech_pid=
+trap 'kill "$aicc_pid" "$sink_pid" $speech_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
 base=$((20000 + RANDOM % 20000))
 cport=$base; aport=$((base + 1)); hport=$((base + 2)); sport=$((base + 3))
 
 "$aicc" sink --listen "127.0.0.1:$sport" --format quiet 2>/dev/null &
 sink_pid=$!
-"$aicc" run --no-ari --stt none --log-level warn \
+stt_args=(--stt none)
+if [ "${STT:-none}" = fake ]; then
+  speech_port=$((base + 4))
+  printf '{"scripts": [[{"kind": "final", "at_half_close": true, "text": "load {stream}", "end_ms": -1, "delay_ms": %d}]]}\n' \
+    "${STT_LATENCY_MS:-300}" >"$work/speech.json"
+  "$build/tests/fakes/speech/fake_speech_server" --port "$speech_port" --script "$work/speech.json" >"$work/speech.log" 2>&1 &
+  speech_pid=$!
+  stt_args=(--stt google --set "stt.endpoint=127.0.0.1:$speech_port" --set stt.insecure=true
+    --set stt.project=load-test --set stt.idle_close_ms=500)
+fi
+"$aicc" run --no-ari "${stt_args[@]}" --log-level warn \
   --set media.bind_address=127.0.0.1 --set "media.customer_port=$cport" --set "media.agent_port=$aport" \
   --set "http.listen=127.0.0.1:$hport" --set "sink.urls=ws://127.0.0.1:$sport/e" \
   --set "sink.journal_dir=$work" --set pipeline.call_idle_timeout_sec=5 2>"$work/aicc.log" &
@@ -61,3 +76,9 @@ printf 'calls=%d streams=%d duration=%.1fs cpu=%.1f%% (%.2f%%/call) rss=%dMB (%.
   "$(echo "$rss_kb / 1024 / $calls" | bc -l)"
 printf 'rtp received=%s lost=%s late=%s kernel_udp_drops=%s turns=%s latency_p50<=%ss p99<=%ss\n' \
   "$received" "$lost" "$late" $((drops_after - drops_before)) "$turns" "$(quantile 0.5)" "$(quantile 0.99)"
+if [ "${STT:-none}" = fake ]; then
+  stt_opens=$(echo "$metrics" | awk '/^aicc_stt_stream_opens_total/ {s+=$2} END {print s+0}')
+  stt_errors=$(echo "$metrics" | awk '/^aicc_stt_errors_total/ {s+=$2} END {print s+0}')
+  stt_audio=$(echo "$metrics" | awk '/^aicc_stt_audio_seconds_total/ {s+=$2} END {print s+0}')
+  printf 'stt streams_opened=%s errors=%s audio_sent=%ss\n' "$stt_opens" "$stt_errors" "$stt_audio"
+fi
