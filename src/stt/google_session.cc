@@ -288,7 +288,9 @@ void GoogleSession::OnStreamDone(const std::shared_ptr<GoogleStream>& stream, gr
     case StatusClass::kOk:
     case StatusClass::kCancelled:
       // Ended by the server before we finished it: continue on a new one.
-      if (was_current || !stream->finishing()) Resume(stream, was_current, milliseconds(0));
+      if (was_current || !stream->finishing()) {
+        Resume(stream, was_current, stream->got_response ? milliseconds(0) : backoff_.Next());
+      }
       break;
     case StatusClass::kRotate:
       Log()->info("{} stream {} ended by Google ({}: {}); rotating", log_prefix_, stream->id(),
