@@ -126,6 +126,10 @@ class AiccProcessTest : public ::testing::Test {
       argv.push_back(nullptr);
       const std::string log = (dir_ / "aicc.log").string();
       freopen(log.c_str(), "w", stderr);
+      // Asio's sockets are not close-on-exec: without this, aicc would
+      // inherit the test's listening sockets (the sink, the fake ARI) and
+      // keep them open after the test closes its own copy.
+      ::close_range(3, ~0U, 0);
       for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
       execv(AICC_BINARY, argv.data());
       _exit(127);
@@ -139,8 +143,17 @@ class AiccProcessTest : public ::testing::Test {
   }
   // The backend goes away, and comes back on the same port.
   void StopSink() {
-    server_->Stop();
+    server_->Stop();  // closes the listening socket on the io thread
     sink_up_ = false;
+    for (int i = 0; i < 200; ++i) {  // until connections are refused
+      asio::io_context io;
+      asio::ip::tcp::socket probe(io);
+      boost::system::error_code ec;
+      probe.connect({asio::ip::make_address("127.0.0.1"), sink_port_}, ec);
+      if (ec) return;
+      std::this_thread::sleep_for(10ms);
+    }
+    FAIL() << "the sink still accepts connections after Stop";
   }
   void RestartSink() {
     server_ = std::make_unique<sink::SinkServer>(io_.get_executor(), sink::SinkServerOptions{},
