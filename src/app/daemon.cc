@@ -255,6 +255,11 @@ void Daemon::Impl::OnSignal(int signo) {
       const core::Config fresh = mode.reload_config();
       core::SetupLogging(fresh.GetString("log.level"), fresh.GetBool("log.debug"));
       log->info("SIGHUP: reloaded the log level ({})", fresh.GetString("log.level"));
+      if (auto r = recognizer->ReloadPhrases(fresh.GetList("stt.phrases"),
+                                             fresh.GetString("stt.phrases_path"));
+          !r) {
+        log->error("SIGHUP: keeping the phrase hints: {}", r.error());
+      }
       if (controller) {
         auto priority = ari::ParseAgentPriority(fresh.GetList("ari.agent_priority"));
         if (!priority) {

@@ -137,6 +137,7 @@ boost::system::result<StreamSettings, std::string> BuildSettings(const GoogleOpt
 
   auto phrases = LoadPhrases(o.phrases, o.phrases_path);
   if (!phrases) return Fail<StreamSettings>(phrases.error());
+  s.phrase_boost = static_cast<float>(o.phrase_boost);
 
   auto& first = s.first_request;
   first.set_recognizer(s.recognizer);

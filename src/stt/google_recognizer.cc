@@ -41,6 +41,28 @@ class GoogleRecognizer final : public Recognizer {
     }
   }
 
+  boost::system::result<void, std::string> ReloadPhrases(const std::vector<std::string>& phrases,
+                                                         const std::string& phrases_path) override {
+    auto loaded = internal::LoadPhrases(phrases, phrases_path);
+    if (!loaded) return {boost::system::in_place_error, loaded.error()};
+    auto request =
+        std::make_shared<internal::speech::StreamingRecognizeRequest>(*shared_->FirstRequest());
+    auto* config = request->mutable_streaming_config()->mutable_config();
+    const float boost = shared_->settings.phrase_boost;
+    config->clear_adaptation();
+    if (!loaded->empty()) {
+      auto* set = config->mutable_adaptation()->add_phrase_sets()->mutable_inline_phrase_set();
+      set->set_boost(boost);
+      for (const auto& p : *loaded) set->add_phrases()->set_value(p);
+    }
+    {
+      std::lock_guard lock(shared_->first_request_mutex);
+      shared_->first_request = std::move(request);
+    }
+    core::Logger("stt")->info("phrase hints reloaded: {} phrases for new streams", loaded->size());
+    return {};
+  }
+
   std::unique_ptr<RecognizerSession> Open(SessionContext ctx) override {
     std::unique_ptr<audio::Resampler> resampler;
     if (ctx.sample_rate != shared_->settings.sample_rate) {

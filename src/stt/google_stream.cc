@@ -50,13 +50,22 @@ void GoogleStream::PostToExecutor(F&& f) {
   boost::asio::post(executor_, std::forward<F>(f));
 }
 
+std::shared_ptr<const speech::StreamingRecognizeRequest> ClientShared::FirstRequest() {
+  std::lock_guard lock(first_request_mutex);
+  if (!first_request) {
+    first_request =
+        std::make_shared<const speech::StreamingRecognizeRequest>(settings.first_request);
+  }
+  return first_request;
+}
+
 void GoogleStream::Start() {
   const auto& s = shared_->settings;
   lease_ = shared_->pool->Acquire();
   context_.AddMetadata("x-goog-request-params", s.request_params);
   self_ = shared_from_this();
   lease_->stub()->async()->StreamingRecognize(&context_, this);
-  write_request_ = s.first_request;
+  write_request_ = *shared_->FirstRequest();
   AddHold();
   write_in_flight_ = true;
   StartWrite(&write_request_);

@@ -60,6 +60,12 @@ class Recognizer {
   virtual std::unique_ptr<RecognizerSession> Open(SessionContext ctx) = 0;
   // "none", or "google/<model>".
   virtual std::string_view Name() const = 0;
+  // New phrase hints (SIGHUP) for the streams opened from now on; streams
+  // already open keep theirs. Thread-safe. The error names the setting.
+  virtual boost::system::result<void, std::string> ReloadPhrases(
+      const std::vector<std::string>& /*phrases*/, const std::string& /*phrases_path*/) {
+    return {};
+  }
 };
 
 // No speech-to-text: every utterance gets an empty, non-final result (turns

@@ -131,6 +131,43 @@ TEST(GoogleRecognizerTest, FirstRequestPreRollAndRequestSizes) {
   EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_audio_seconds_total"), 1u);  // 1.31 s
 }
 
+// SIGHUP: new phrase hints apply to the streams opened afterwards; a bad
+// phrase file keeps the old ones and names the setting.
+TEST(GoogleRecognizerTest, ReloadedPhrasesReachNewStreams) {
+  FakeSpeechOptions fo;
+  fo.scripts = {{FinalAtHalfClose("네")}};
+  Fixture f(fo, [](GoogleOptions& o) {
+    o.phrases = {"상담원"};
+    o.idle_close_ms = 500;
+  });
+  const auto pcm = Audio(4000, 1);
+  auto one_stream = [&](std::size_t n) {
+    Speaker spk(f.loop, *f.recognizer);
+    spk.Utterance(pcm, 800);
+    ASSERT_TRUE(spk.WaitTurns(1));
+    ASSERT_TRUE(f.server.WaitForIdle(n, 10s));
+  };
+  auto phrases_of = [&](std::size_t i) {
+    std::vector<std::string> out;
+    const auto streams = f.server.Streams();
+    const auto& c = streams.at(i).first_request.streaming_config().config();
+    for (const auto& set : c.adaptation().phrase_sets()) {
+      for (const auto& p : set.inline_phrase_set().phrases()) out.push_back(p.value());
+    }
+    return out;
+  };
+  one_stream(1);
+  EXPECT_EQ(phrases_of(0), std::vector<std::string>{"상담원"});
+  ASSERT_TRUE(f.recognizer->ReloadPhrases({"해지", "요금제"}, ""));
+  one_stream(2);
+  EXPECT_EQ(phrases_of(1), (std::vector<std::string>{"해지", "요금제"}));
+  auto bad = f.recognizer->ReloadPhrases({"x"}, "/nonexistent/phrases.txt");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("stt.phrases_path"), std::string::npos) << bad.error();
+  one_stream(3);
+  EXPECT_EQ(phrases_of(2), (std::vector<std::string>{"해지", "요금제"}));
+}
+
 TEST(GoogleRecognizerTest, RealTimeAudioLeavesEvery100Ms) {
   // Audio pushed in real time (20 ms frames every 20 ms) reaches the server
   // as one ~100 ms request about every 100 ms: nothing is held back.

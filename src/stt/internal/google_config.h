@@ -32,8 +32,9 @@ struct StreamSettings {
   speech::StreamingRecognizeRequest first_request;
   std::string model;
   std::string language;
-  int sample_rate = 8000;  // sent to Google
-  bool mulaw = false;      // else LINEAR16 (little-endian)
+  float phrase_boost = 10;  // of the inline phrase set (also on SIGHUP reloads)
+  int sample_rate = 8000;   // sent to Google
+  bool mulaw = false;       // else LINEAR16 (little-endian)
   int bytes_per_sample = 2;
   std::size_t chunk_bytes = 1600;  // ~100 ms per audio request
   std::size_t queue_bytes = 0;     // per-stream pending audio bound (10 s)

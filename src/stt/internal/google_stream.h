@@ -46,6 +46,12 @@ struct ClientShared {
   std::atomic<bool> permanent_logged{false};
   std::atomic<int> next_stream_id{0};
 
+  // The first request of new streams (its phrase hints change on SIGHUP);
+  // settings.first_request is the start-up one.
+  std::mutex first_request_mutex;
+  std::shared_ptr<const speech::StreamingRecognizeRequest> first_request;
+  std::shared_ptr<const speech::StreamingRecognizeRequest> FirstRequest();
+
   // Stream objects alive (each owns a ClientContext of a call on one of the
   // pool's channels), so the recognizer can wait for them before it destroys
   // the channels.
