@@ -137,6 +137,8 @@ boost::system::result<ari::ControllerOptions, std::string> AriOptionsFrom(
   o.agent_wait = std::chrono::seconds(cfg.GetInt("ari.agent_wait_sec"));
   o.agent_retry = std::chrono::seconds(cfg.GetInt("ari.agent_retry_sec"));
   o.call_started_url = cfg.GetString("ari.call_started_url");
+  o.moh_class = cfg.GetString("ari.moh_class");
+  o.max_calls = static_cast<std::size_t>(cfg.GetInt("ari.max_calls"));
   o.request_timeout = Ms(cfg, "ari.request_timeout_ms");
   o.on_shutdown = cfg.GetString("ari.on_shutdown") == "hangup" ? ari::ShutdownPolicy::kHangup
                                                                : ari::ShutdownPolicy::kKeepCalls;
