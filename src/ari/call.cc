@@ -229,13 +229,23 @@ bool Call::ChainBroken(const Chain& c) const {
   return (snoop && snoop->gone) || (media && media->gone) || gone_bridges_.contains(c.bridge_id);
 }
 
+std::string Call::CustomerNumber() const {
+  return customer_.caller.number.empty() ? std::string("unknown") : customer_.caller.number;
+}
+
+void Call::Announce(std::string_view mode) {
+  log_->info("{} new call on {} from {}{}", tag_, customer_.id,
+             core::MaskNumber(customer_.caller.number), mode);
+  ctx_.notifier->Notify(call_id_, CustomerNumber());
+}
+
 void Call::NotifyStarted() {
   if (started_notified_) return;
   started_notified_ = true;
   CallInfo info;
   info.call_id = call_id_;
   info.channel_id = customer_.id;
-  info.customer_number = customer_.caller.number.empty() ? "unknown" : customer_.caller.number;
+  info.customer_number = CustomerNumber();
   if (!agent_id_.empty()) info.agent_id = agent_id_;
   ctx_.observer->OnCallStarted(info);
 }
@@ -286,10 +296,7 @@ awaitable<bool> Call::DeleteBridge(const std::string& id) {
 awaitable<void> Call::RunRouted() {
   const ControllerOptions& o = ctx_.options;
   const std::string customer_path = "/channels/" + PercentEncode(customer_.id);
-  log_->info("{} new call on {} from {}", tag_, customer_.id,
-             core::MaskNumber(customer_.caller.number));
-  ctx_.notifier->Notify(
-      call_id_, customer_.caller.number.empty() ? std::string("unknown") : customer_.caller.number);
+  Announce("");
   if (auto r = co_await Ari(Method::kPost, customer_path + "/answer"); !r) {
     if (r.error().NotFound()) {
       Status(customer_.id).gone = true;
@@ -505,10 +512,7 @@ awaitable<Call::DialOutcome> Call::DialAgent(const std::string& agent, int attem
 awaitable<void> Call::RunDialplan() {
   const ControllerOptions& o = ctx_.options;
   const std::string customer_path = "/channels/" + PercentEncode(customer_.id);
-  log_->info("{} new call on {} from {} (dialplan routing)", tag_, customer_.id,
-             core::MaskNumber(customer_.caller.number));
-  ctx_.notifier->Notify(
-      call_id_, customer_.caller.number.empty() ? std::string("unknown") : customer_.caller.number);
+  Announce(" (dialplan routing)");
   NotifyStarted();
   co_await SetUpAnalysis(chains_[0]);
   co_await SetUpAnalysis(chains_[1]);

@@ -154,6 +154,10 @@ class Call : public std::enable_shared_from_this<Call> {
   bool ChainBroken(const Chain& chain) const;
   ChannelStatus& Status(const std::string& id) { return status_[id]; }
   const ChannelStatus* FindStatus(const std::string& id) const;
+  // The caller's number, or "unknown" (the old system's placeholder).
+  std::string CustomerNumber() const;
+  // Logs the new call and POSTs CALL_STARTED; `mode` is appended to the log.
+  void Announce(std::string_view mode);
   void NotifyStarted();
   void NotifyEnded(std::string_view reason);
 
