@@ -7,8 +7,9 @@ JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 ARGS       ?=
-# Until ARI call control lands, `make run` starts the pipeline-only daemon
-# with its journal under the build directory.
+# `make run` starts the pipeline-only daemon (no Asterisk needed) with its
+# journal under the build directory; `make run RUN_ARGS=` runs call control
+# too, with the ARI settings from the environment (ARI_URL, ARI_PASSWORD, …).
 RUN_ARGS   ?= --no-ari --journal-dir $(BUILD)/state
 
 .PHONY: all build deps configure test test-asan fuzz demo run bench format turn-eval clean

@@ -40,6 +40,15 @@ void Notify(const char* state) {
 #endif
 }
 
+// The systemd watchdog interval (WatchdogSec=), or zero when not supervised.
+std::chrono::microseconds WatchdogInterval() {
+#ifdef AICC_HAVE_SYSTEMD
+  uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) > 0) return std::chrono::microseconds(usec);
+#endif
+  return std::chrono::microseconds(0);
+}
+
 bool IsLoopbackHost(std::string_view host) {
   if (host == "localhost") return true;
   boost::system::error_code ec;
@@ -104,6 +113,10 @@ struct Daemon::Impl {
   std::unique_ptr<asio::steady_timer> stop_deadline;
   std::unique_ptr<asio::steady_timer> lag_timer;
   core::Gauge* loop_lag = nullptr;
+  // Pinged from the loop-lag timer, so a wedged event loop stops the pings
+  // and systemd restarts the service.
+  std::chrono::microseconds watchdog_interval{0};
+  std::chrono::steady_clock::time_point last_watchdog_ping;
   std::atomic<bool> stopping{false};
   std::atomic<int> exit_code{0};
   std::string summary;
@@ -232,6 +245,12 @@ boost::system::result<void, std::string> Daemon::Start() {
   d.loop_lag = &d.metrics.GetGauge("aicc_event_loop_lag_seconds",
                                    "How late a 100 ms timer fired last (event-loop saturation)");
   d.lag_timer = std::make_unique<asio::steady_timer>(d.io);
+  d.watchdog_interval = WatchdogInterval();
+  if (d.watchdog_interval.count() > 0) {
+    log->info(
+        "systemd watchdog: pinging every {} ms",
+        std::chrono::duration_cast<std::chrono::milliseconds>(d.watchdog_interval / 2).count());
+  }
   d.MeasureLoopLag(std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
   return {};
 }
@@ -242,6 +261,10 @@ void Daemon::Impl::MeasureLoopLag(std::chrono::steady_clock::time_point due) {
     if (ec) return;
     const auto now = std::chrono::steady_clock::now();
     loop_lag->Set(std::chrono::duration<double>(now - due).count());
+    if (watchdog_interval.count() > 0 && now - last_watchdog_ping >= watchdog_interval / 2) {
+      last_watchdog_ping = now;
+      Notify("WATCHDOG=1");
+    }
     MeasureLoopLag(now + std::chrono::milliseconds(100));
   });
 }

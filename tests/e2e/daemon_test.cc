@@ -1,6 +1,9 @@
 // End to end: `aicc run --no-ari` as a subprocess, real RTP in over
 // loopback, events out to a real WebSocket backend, checked field by field
 // and against the JSON Schema.
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include "audio/g711.h"
 #include "audio/wav.h"
 #include "e2e/e2e_support.h"
@@ -114,6 +117,66 @@ TEST_F(DaemonTest, SigtermMidCallEndsWithShutdownAndExitsZero) {
   ASSERT_FALSE(events.empty()) << Log();
   EXPECT_EQ(events.back()["type"], "metadata_end");
   EXPECT_EQ(events.back()["end_reason"], "shutdown");
+}
+
+// Under systemd (Type=notify, WatchdogSec=): READY=1 once serving,
+// WATCHDOG=1 at half the interval from the event loop, STOPPING=1 on SIGTERM.
+// The test plays systemd's part with a datagram socket at $NOTIFY_SOCKET.
+TEST_F(DaemonTest, NotifiesSystemdReadyWatchdogAndStopping) {
+#ifndef AICC_HAVE_SYSTEMD
+  GTEST_SKIP() << "built without libsystemd";
+#else
+  const std::string path = (dir_ / "notify.sock").string();
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof(addr.sun_path));
+  std::copy(path.begin(), path.end(), addr.sun_path);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  timeval timeout{.tv_sec = 5, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+
+  std::vector<std::string> args = {AICC_BINARY, "run",   "--no-ari", "--vad",
+                                   "energy",    "--stt", "none"};
+  for (auto& a : CommonArgs()) args.push_back(std::move(a));
+  Launch(args, true, {{"NOTIFY_SOCKET", path}, {"WATCHDOG_USEC", "400000"}});
+
+  std::vector<std::string> messages;
+  auto receive = [&](int flags) {
+    char buffer[512];
+    const auto n = ::recv(fd, buffer, sizeof(buffer), flags);
+    if (n <= 0) return false;
+    messages.emplace_back(buffer, static_cast<std::size_t>(n));
+    return true;
+  };
+  auto count = [&](std::string_view what) {
+    return std::count_if(messages.begin(), messages.end(),
+                         [&](const std::string& m) { return m.find(what) != std::string::npos; });
+  };
+  while (receive(MSG_DONTWAIT)) {  // what was sent while the test waited for /readyz
+  }
+  EXPECT_EQ(count("READY=1"), 1) << Log();
+  // Five more pings, one every 200 ms (half of WATCHDOG_USEC): at least
+  // 800 ms. A loop that pinged on every 100 ms tick would take 400 ms.
+  const auto start = std::chrono::steady_clock::now();
+  const auto pings_before = count("WATCHDOG=1");
+  while (count("WATCHDOG=1") < pings_before + 5 && receive(0)) {
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_GE(count("WATCHDOG=1"), pings_before + 5) << Log();
+  EXPECT_GE(elapsed, 600ms);
+
+  kill(pid_, SIGTERM);
+  while (count("STOPPING=1") == 0 && receive(0)) {
+  }
+  EXPECT_EQ(count("STOPPING=1"), 1);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Log();
+  ::close(fd);
+#endif
 }
 
 }  // namespace
