@@ -43,10 +43,17 @@ class SileroModel {
       int out = 0, in = 0, stride = 1;
       std::vector<float> weight;  // [out][in·3], tap-major within a row: (i, k) → i·3 + k
       std::vector<float> bias;
+      // The same weights with each row zero-padded to `row` floats (a
+      // multiple of 8), so the kernels run without a scalar tail.
+      int row = 0;
+      std::vector<float> padded;  // [out][row]
     };
     std::array<Conv, 4> encoder;
     std::vector<float> w_ih, w_hh, b_ih, b_hh;  // [512][128] (PyTorch gate order i, f, g, o), [512]
-    std::vector<float> out_w;                   // [128]
+    // Both LSTM products as one: [512][256] rows (w_ih row | w_hh row) over
+    // the input [x | h], and b_ih + b_hh.
+    std::vector<float> w_lstm, b_lstm;
+    std::vector<float> out_w;  // [128]
     float out_b = 0;
   };
 
