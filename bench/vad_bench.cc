@@ -57,6 +57,22 @@ BENCHMARK(BM_Silero)
     ->Args({16000, 64})
     ->Unit(benchmark::kMicrosecond);
 
+// Digital silence (RTP gaps, μ-law 0xFF frames): only the recurrent half of
+// the LSTM runs once the context is zero.
+void BM_SileroDigitalSilence(benchmark::State& state) {
+  const int rate = static_cast<int>(state.range(0));
+  auto engine = Silero();
+  if (!engine) {
+    state.SkipWithError("model missing (make deps)");
+    return;
+  }
+  auto vad = engine->NewStream(rate);
+  const std::vector<float> zeros(vad->ChunkSamples(), 0.0f);
+  for (auto _ : state) benchmark::DoNotOptimize(vad->Process(zeros));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SileroDigitalSilence)->Arg(8000)->Arg(16000)->Unit(benchmark::kMicrosecond);
+
 void BM_Energy(benchmark::State& state) {
   auto vad = MakeEnergyEngine(0.6)->NewStream(8000);
   const auto audio = Audio(256);

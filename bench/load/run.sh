@@ -9,6 +9,7 @@
 #   gRPC server (tests/fakes/speech), which answers each stream with a final
 #   STT_LATENCY_MS after the stream is half-closed (stt.idle_close_ms=500 after
 #   the utterance); measures aicc's gRPC streaming cost, not Google's.
+#   KEEP=DIR: keep aicc's log, the replay log and the final /metrics in DIR.
 set -euo pipefail
 build=${1:?build dir}
 calls=${2:?calls}
@@ -17,7 +18,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 aicc="$build/aicc"
 work=$(mktemp -d)
 speech_pid=
-trap 'kill "$aicc_pid" "$sink_pid" $speech_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+keep() { if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$work"/*.log "$KEEP"/ 2>/dev/null || true; fi; }
+trap 'kill "$aicc_pid" "$sink_pid" $speech_pid 2>/dev/null || true; keep; rm -rf "$work"' EXIT
 
 base=$((20000 + RANDOM % 20000))
 cport=$base; aport=$((base + 1)); hport=$((base + 2)); sport=$((base + 3))
@@ -55,6 +57,7 @@ kill -TERM "$replay_pid" 2>/dev/null || true
 wait "$replay_pid" 2>/dev/null || true
 drops_after=$(awk 'NR>1 {s+=$NF} END {print s+0}' /proc/net/udp)
 metrics=$(curl -sf "http://127.0.0.1:$hport/metrics")
+echo "$metrics" >"$work/metrics.log"
 
 hz=$(getconf CLK_TCK)
 elapsed=$(echo "$end - $start" | bc -l)

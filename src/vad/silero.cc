@@ -288,11 +288,11 @@ class SileroStream final : public Vad {
     std::fill(input_.begin(), input_.end(), 0.0f);
     h_.fill(0);
     c_.fill(0);
+    zero_run_ = 0;
   }
 
   float Process(std::span<const float> chunk) override {
-    const int C = b_.context, N = b_.chunk, F = b_.filter, hop = b_.hop, bins = b_.bins;
-    const int pad = F / 4;
+    const int C = b_.context, N = b_.chunk;
     const int L = C + N;
     // input_ = [context | chunk | reflect pad]; context = the last C samples
     // of the previous input (zeros at the start).
@@ -304,9 +304,32 @@ class SileroStream final : public Vad {
           std::isfinite(v) ? v : 0.0f;  // NaN/inf would poison the LSTM state
     }
     std::fill(input_.begin() + C + static_cast<std::ptrdiff_t>(n), input_.begin() + L, 0.0f);
+    // Digital silence (RTP gaps fed as silence, μ-law 0xFF frames from a
+    // muted or idle leg): once the context is zero too, the STFT and encoder
+    // output is a constant of the model, so only the recurrent half of the
+    // LSTM runs (about a sixth of the work). Under overload this keeps
+    // streams without packets from costing VAD time.
+    const bool zeros =
+        std::all_of(input_.begin() + C, input_.begin() + L, [](float v) { return v == 0.0f; });
+    zero_run_ = zeros ? zero_run_ + 1 : 0;
+    if (zero_run_ >= 2 && b_.zero_input_gates.size() == 512) {
+      std::array<float, 512> gates;
+      kMatVec(b_.w_hh.data(), 512, 128, 128, h_.data(), gates.data());
+      for (std::size_t g = 0; g < 512; ++g) gates[g] += b_.zero_input_gates[g];
+      return Step(gates);
+    }
+    std::array<float, 512> gates;
+    kMatVec(b_.w_lstm.data(), 512, 256, 256, Encode().data(), gates.data());
+    for (std::size_t g = 0; g < 512; ++g) gates[g] += b_.b_lstm[g];
+    return Step(gates);
+  }
+
+  // STFT and encoder on input_; returns [x | h], x the 128 encoder outputs.
+  const std::array<float, 256>& Encode() {
+    const int F = b_.filter, hop = b_.hop, bins = b_.bins;
+    const int L = b_.context + b_.chunk, pad = F / 4;
     for (int j = 0; j < pad; ++j)
       input_[static_cast<std::size_t>(L + j)] = input_[static_cast<std::size_t>(L - 2 - j)];
-
     // STFT magnitude: frames T = (L + pad - F) / hop + 1 = 4.
     const int T = (L + pad - F) / hop + 1;
     x0_.resize(static_cast<std::size_t>(bins * T));
@@ -355,17 +378,20 @@ class SileroStream final : public Vad {
       len = out_len;
     }
     // len == 1: the encoder output is a 128-vector; the LSTM input is [x | h].
-    std::array<float, 256> xh;
-    std::copy_n(in->data(), 128, xh.begin());
-    std::copy(h_.begin(), h_.end(), xh.begin() + 128);
-    std::array<float, 512> gates;
-    kMatVec(b_.w_lstm.data(), 512, 256, 256, xh.data(), gates.data());
+    std::copy_n(in->data(), 128, xh_.begin());
+    std::copy(h_.begin(), h_.end(), xh_.begin() + 128);
+    return xh_;
+  }
+
+  // The LSTM cell on its gate pre-activations (biases included), then the
+  // decoder: the speech probability.
+  float Step(const std::array<float, 512>& gates) {
     float out = b_.out_b;
     for (std::size_t j = 0; j < 128; ++j) {
-      const float i = Sigmoid(gates[j] + b_.b_lstm[j]);
-      const float f = Sigmoid(gates[128 + j] + b_.b_lstm[128 + j]);
-      const float g = Tanh(gates[256 + j] + b_.b_lstm[256 + j]);
-      const float o = Sigmoid(gates[384 + j] + b_.b_lstm[384 + j]);
+      const float i = Sigmoid(gates[j]);
+      const float f = Sigmoid(gates[128 + j]);
+      const float g = Tanh(gates[256 + j]);
+      const float o = Sigmoid(gates[384 + j]);
       c_[j] = f * c_[j] + i * g;
       h_[j] = o * Tanh(c_[j]);
       out += b_.out_w[j] * std::max(h_[j], 0.0f);
@@ -379,6 +405,8 @@ class SileroStream final : public Vad {
   std::vector<float> input_;
   std::vector<float> x0_, x1_, x2_, col_, spectrum_, products_;
   std::array<float, 128> h_{}, c_{};
+  std::array<float, 256> xh_{};
+  int zero_run_ = 0;  // consecutive all-zero chunks
 };
 
 class SileroEngine final : public VadEngine {
@@ -446,7 +474,12 @@ boost::system::result<std::shared_ptr<const SileroModel>, VadError> SileroModel:
     b.hop = b.filter / 2;
     b.chunk = rate == 16000 ? 512 : 256;
     b.context = rate == 16000 ? 64 : 32;
-    if (b.bins != b.filter / 2 + 1) return VadError{name + ": unexpected STFT basis shape"};
+    // The chunk and context sizes below are Silero v5's; other filter
+    // lengths would not give one encoder step per chunk.
+    if (b.bins != b.filter / 2 + 1 || b.filter != (rate == 16000 ? 256 : 128) ||
+        basis->data.size() != static_cast<std::size_t>(2 * b.bins * b.filter)) {
+      return VadError{name + ": unexpected STFT basis shape"};
+    }
     b.basis = basis->data;
     const int strides[4] = {1, 2, 2, 1};
     for (int i = 0; i < 4; ++i) {
@@ -469,7 +502,8 @@ boost::system::result<std::shared_ptr<const SileroModel>, VadError> SileroModel:
                     conv.padded.begin() + static_cast<std::ptrdiff_t>(o) * conv.row);
       }
       const int expected_in = i == 0 ? b.bins : b.encoder[static_cast<std::size_t>(i - 1)].out;
-      if (conv.in != expected_in || static_cast<int>(conv.bias.size()) != conv.out) {
+      if (conv.in != expected_in || static_cast<int>(conv.bias.size()) != conv.out ||
+          conv.weight.size() != static_cast<std::size_t>(conv.out * conv.in * 3)) {
         return VadError{name + ": encoder layer " + std::to_string(i) +
                         " does not fit the previous one"};
       }
@@ -500,6 +534,14 @@ boost::system::result<std::shared_ptr<const SileroModel>, VadError> SileroModel:
                   b.w_lstm.begin() + static_cast<std::ptrdiff_t>(g * 256 + 128));
       b.b_lstm[g] = b.b_ih[g] + b.b_hh[g];
     }
+  }
+  for (int rate : {16000, 8000}) {
+    SileroStream silent(model, rate);  // fresh: all-zero input and context
+    Branch& b = rate == 16000 ? model->b16_ : model->b8_;
+    std::vector<float> gates(512);
+    kMatVec(b.w_ih.data(), 512, 128, 128, silent.Encode().data(), gates.data());
+    for (std::size_t g = 0; g < 512; ++g) gates[g] += b.b_ih[g] + b.b_hh[g];
+    b.zero_input_gates = std::move(gates);
   }
   return std::shared_ptr<const SileroModel>(std::move(model));
 }

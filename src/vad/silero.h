@@ -53,6 +53,9 @@ class SileroModel {
     // Both LSTM products as one: [512][256] rows (w_ih row | w_hh row) over
     // the input [x | h], and b_ih + b_hh.
     std::vector<float> w_lstm, b_lstm;
+    // W_ih · encoder(all-zero input) + b_ih + b_hh: the input half of the
+    // gates for digital silence, computed once at load.
+    std::vector<float> zero_input_gates;
     std::vector<float> out_w;  // [128]
     float out_b = 0;
   };
