@@ -18,7 +18,12 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 aicc="$build/aicc"
 work=$(mktemp -d)
 speech_pid=
-keep() { if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$work"/*.log "$KEEP"/ 2>/dev/null || true; fi; }
+keep() {
+  if [ -n "${KEEP:-}" ]; then
+    mkdir -p "$KEEP"
+    cp "$work"/*.log "$KEEP"/ 2>/dev/null || true
+  fi
+}
 trap 'kill "$aicc_pid" "$sink_pid" $speech_pid 2>/dev/null || true; keep; rm -rf "$work"' EXIT
 
 base=$((20000 + RANDOM % 20000))
@@ -74,11 +79,14 @@ quantile() {
     END { total = n[k]; if (total == 0) { print "n/a"; exit }
           for (i = 1; i <= k; i++) if (n[i] >= q * total) { print b[i]; exit } }'
 }
+mean_ms=$(echo "$metrics" | awk '/^aicc_turn_event_latency_seconds_sum/ {s=$2} /^aicc_turn_event_latency_seconds_count/ {n=$2}
+  END { if (n > 0) printf "%.1f", s / n * 1000; else print "n/a" }')
 printf 'calls=%d streams=%d duration=%.1fs cpu=%.1f%% (%.2f%%/call) rss=%dMB (%.2fMB/call)\n' \
   "$calls" $((calls * 2)) "$elapsed" "$cpu" "$(echo "$cpu / $calls" | bc -l)" $((rss_kb / 1024)) \
   "$(echo "$rss_kb / 1024 / $calls" | bc -l)"
 printf 'rtp received=%s lost=%s late=%s kernel_udp_drops=%s turns=%s latency_p50<=%ss p99<=%ss\n' \
   "$received" "$lost" "$late" $((drops_after - drops_before)) "$turns" "$(quantile 0.5)" "$(quantile 0.99)"
+printf 'end-of-speech to event: mean %sms\n' "$mean_ms"
 if [ "${STT:-none}" = fake ]; then
   stt_opens=$(echo "$metrics" | awk '/^aicc_stt_stream_opens_total/ {s+=$2} END {print s+0}')
   stt_errors=$(echo "$metrics" | awk '/^aicc_stt_errors_total/ {s+=$2} END {print s+0}')

@@ -77,8 +77,11 @@ std::uint64_t Histogram::CumulativeCount(std::size_t i) const {
   return total;
 }
 
+// Fine from 0.2 to 2 s: speech-to-text finals land there, and an operator
+// needs to tell 800 ms from 1 s.
 std::vector<double> LatencyBuckets() {
-  return {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10};
+  return {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6,
+          0.7,   0.8,   0.85,  0.9,  1,    1.25, 1.5, 2,   3,   5,   10};
 }
 
 MetricsRegistry::Family& MetricsRegistry::FamilyFor(std::string_view name, std::string_view help,
