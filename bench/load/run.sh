@@ -49,13 +49,19 @@ aicc_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/readyz" >/dev/null && break; sleep 0.1; done
 
 drops_before=$(awk 'NR>1 {s+=$NF} END {print s+0}' /proc/net/udp)
-ticks_before=$(awk '{print $14+$15}' "/proc/$aicc_pid/stat")
+ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+ticks_before=$(ticks "$aicc_pid")
+speech_before=0
+[ -z "$speech_pid" ] || speech_before=$(ticks "$speech_pid")
 start=$(date +%s.%N)
 "$aicc" replay "$root/.cache/audio/call1-customer.ulaw.wav" --agent-file "$root/.cache/audio/call1-agent.ulaw.wav" \
   --calls "$calls" --customer-port "$cport" --agent-port "$aport" --loop >"$work/replay.log" 2>&1 &
 replay_pid=$!
 sleep "$duration"
-ticks_after=$(awk '{print $14+$15}' "/proc/$aicc_pid/stat")
+ticks_after=$(ticks "$aicc_pid")
+replay_ticks=$(ticks "$replay_pid")
+speech_after=0
+[ -z "$speech_pid" ] || speech_after=$(ticks "$speech_pid")
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$aicc_pid/status")
 end=$(date +%s.%N)
 kill -TERM "$replay_pid" 2>/dev/null || true
@@ -87,6 +93,10 @@ printf 'calls=%d streams=%d duration=%.1fs cpu=%.1f%% (%.2f%%/call) rss=%dMB (%.
 printf 'rtp received=%s lost=%s late=%s kernel_udp_drops=%s turns=%s latency_p50<=%ss p99<=%ss\n' \
   "$received" "$lost" "$late" $((drops_after - drops_before)) "$turns" "$(quantile 0.5)" "$(quantile 0.99)"
 printf 'end-of-speech to event: mean %sms\n' "$mean_ms"
+# The load generator and the fake server share the machine: their CPU.
+printf 'other processes: replay cpu=%.1f%% fake_speech cpu=%.1f%%\n' \
+  "$(echo "$replay_ticks / $hz / $elapsed * 100" | bc -l)" \
+  "$(echo "($speech_after - $speech_before) / $hz / $elapsed * 100" | bc -l)"
 if [ "${STT:-none}" = fake ]; then
   stt_opens=$(echo "$metrics" | awk '/^aicc_stt_stream_opens_total/ {s+=$2} END {print s+0}')
   stt_errors=$(echo "$metrics" | awk '/^aicc_stt_errors_total/ {s+=$2} END {print s+0}')
