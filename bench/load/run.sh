@@ -9,6 +9,7 @@
 #   gRPC server (tests/fakes/speech), which answers each stream with a final
 #   STT_LATENCY_MS after the stream is half-closed (stt.idle_close_ms=500 after
 #   the utterance); measures aicc's gRPC streaming cost, not Google's.
+#   VAD=energy: the energy VAD instead of Silero (isolates the media path).
 #   KEEP=DIR: keep aicc's log, the replay log and the final /metrics in DIR.
 set -euo pipefail
 build=${1:?build dir}
@@ -41,7 +42,7 @@ if [ "${STT:-none}" = fake ]; then
   stt_args=(--stt google --set "stt.endpoint=127.0.0.1:$speech_port" --set stt.insecure=true
     --set stt.project=load-test --set stt.idle_close_ms=500)
 fi
-"$aicc" run --no-ari "${stt_args[@]}" --log-level warn \
+"$aicc" run --no-ari "${stt_args[@]}" --vad "${VAD:-silero}" --log-level warn \
   --set media.bind_address=127.0.0.1 --set "media.customer_port=$cport" --set "media.agent_port=$aport" \
   --set "http.listen=127.0.0.1:$hport" --set "sink.urls=ws://127.0.0.1:$sport/e" \
   --set "sink.journal_dir=$work" --set pipeline.call_idle_timeout_sec=5 2>"$work/aicc.log" &
