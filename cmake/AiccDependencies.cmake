@@ -28,4 +28,4 @@ endif()
 add_library(aicc_boost INTERFACE)
 target_link_libraries(aicc_boost INTERFACE Boost::headers Boost::url Threads::Threads)
 target_compile_definitions(aicc_boost INTERFACE
-  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+  BOOST_ASIO_NO_DEPRECATED)
