@@ -239,12 +239,10 @@ __attribute__((target("avx2,fma"))) void MatVecAvx2(const float* w, int rows, in
       a6 = _mm256_fmadd_ps(_mm256_loadu_ps(w6 + i), xv, a6);
       a7 = _mm256_fmadd_ps(_mm256_loadu_ps(w7 + i), xv, a7);
     }
-    const float* row[8] = {w0, w1, w2, w3, w4, w5, w6, w7};
-    const __m256 acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
-    const __m256 s01 = _mm256_hadd_ps(acc[0], acc[1]);
-    const __m256 s23 = _mm256_hadd_ps(acc[2], acc[3]);
-    const __m256 s45 = _mm256_hadd_ps(acc[4], acc[5]);
-    const __m256 s67 = _mm256_hadd_ps(acc[6], acc[7]);
+    const __m256 s01 = _mm256_hadd_ps(a0, a1);
+    const __m256 s23 = _mm256_hadd_ps(a2, a3);
+    const __m256 s45 = _mm256_hadd_ps(a4, a5);
+    const __m256 s67 = _mm256_hadd_ps(a6, a7);
     const __m256 s0123 = _mm256_hadd_ps(s01, s23);
     const __m256 s4567 = _mm256_hadd_ps(s45, s67);
     // Lanes 0–3 hold the low halves of rows 0–3 / 4–7, lanes 4–7 the high.
@@ -252,7 +250,8 @@ __attribute__((target("avx2,fma"))) void MatVecAvx2(const float* w, int rows, in
                                       _mm256_permute2f128_ps(s0123, s4567, 0x31));
     _mm256_storeu_ps(y + r, sums);
     for (int i = n8; i < n; ++i) {
-      for (int j = 0; j < 8; ++j) y[r + j] += row[j][i] * x[i];
+      for (int j = 0; j < 8; ++j)
+        y[r + j] += w0[static_cast<std::ptrdiff_t>(j) * stride + i] * x[i];
     }
   }
   for (; r < rows; ++r) y[r] = DotAvx2(w + static_cast<std::ptrdiff_t>(r) * stride, x, n);
@@ -312,9 +311,10 @@ class SileroStream final : public Vad {
     const bool zeros =
         std::all_of(input_.begin() + C, input_.begin() + L, [](float v) { return v == 0.0f; });
     zero_run_ = zeros ? zero_run_ + 1 : 0;
-    if (zero_run_ >= 2 && b_.zero_input_gates.size() == 512) {
+    if (zero_run_ >= 2) {
       std::array<float, 512> gates;
-      kMatVec(b_.w_hh.data(), 512, 128, 128, h_.data(), gates.data());
+      // The W_hh half of each fused row.
+      kMatVec(b_.w_lstm.data() + 128, 512, 128, 256, h_.data(), gates.data());
       for (std::size_t g = 0; g < 512; ++g) gates[g] += b_.zero_input_gates[g];
       return Step(gates);
     }
@@ -366,7 +366,7 @@ class SileroStream final : public Vad {
       out.resize(static_cast<std::size_t>(conv.out * out_len));
       products_.resize(static_cast<std::size_t>(conv.out));
       for (int t = 0; t < out_len; ++t) {
-        kMatVec(conv.padded.data(), conv.out, conv.row, conv.row,
+        kMatVec(conv.weight.data(), conv.out, conv.row, conv.row,
                 col_.data() + static_cast<std::size_t>(t) * conv.row, products_.data());
         for (int o = 0; o < conv.out; ++o) {
           const float v =
@@ -493,19 +493,19 @@ boost::system::result<std::shared_ptr<const SileroModel>, VadError> SileroModel:
       conv.out = static_cast<int>(w->dims[0]);
       conv.in = static_cast<int>(w->dims[1]);
       conv.stride = strides[i];
-      conv.weight = w->data;  // [out][in][3] is already [out][in·3]
       conv.bias = bias->data;
-      conv.row = (conv.in * 3 + 7) / 8 * 8;
-      conv.padded.assign(static_cast<std::size_t>(conv.out * conv.row), 0.0f);
-      for (int o = 0; o < conv.out; ++o) {
-        std::copy_n(conv.weight.begin() + static_cast<std::ptrdiff_t>(o) * conv.in * 3, conv.in * 3,
-                    conv.padded.begin() + static_cast<std::ptrdiff_t>(o) * conv.row);
-      }
       const int expected_in = i == 0 ? b.bins : b.encoder[static_cast<std::size_t>(i - 1)].out;
       if (conv.in != expected_in || static_cast<int>(conv.bias.size()) != conv.out ||
-          conv.weight.size() != static_cast<std::size_t>(conv.out * conv.in * 3)) {
+          w->data.size() != static_cast<std::size_t>(conv.out * conv.in * 3)) {
         return VadError{name + ": encoder layer " + std::to_string(i) +
                         " does not fit the previous one"};
+      }
+      // ONNX's [out][in][3] is already [out][in·3]; pad each row.
+      conv.row = (conv.in * 3 + 7) / 8 * 8;
+      conv.weight.assign(static_cast<std::size_t>(conv.out * conv.row), 0.0f);
+      for (int o = 0; o < conv.out; ++o) {
+        std::copy_n(w->data.begin() + static_cast<std::ptrdiff_t>(o) * conv.in * 3, conv.in * 3,
+                    conv.weight.begin() + static_cast<std::ptrdiff_t>(o) * conv.row);
       }
     }
     const Tensor* w_ih = find("decoder.rnn.weight_ih");
@@ -519,29 +519,22 @@ boost::system::result<std::shared_ptr<const SileroModel>, VadError> SileroModel:
         out_w->data.size() != 128 || out_b->data.size() != 1 || b.encoder[3].out != 128) {
       return VadError{name + ": missing or malformed LSTM/decoder weights"};
     }
-    b.w_ih = w_ih->data;
-    b.w_hh = w_hh->data;
-    b.b_ih = b_ih->data;
-    b.b_hh = b_hh->data;
     b.out_w = out_w->data;
     b.out_b = out_b->data[0];
     b.w_lstm.resize(512 * 256);
     b.b_lstm.resize(512);
     for (std::size_t g = 0; g < 512; ++g) {
-      std::copy_n(b.w_ih.begin() + static_cast<std::ptrdiff_t>(g * 128), 128,
+      std::copy_n(w_ih->data.begin() + static_cast<std::ptrdiff_t>(g * 128), 128,
                   b.w_lstm.begin() + static_cast<std::ptrdiff_t>(g * 256));
-      std::copy_n(b.w_hh.begin() + static_cast<std::ptrdiff_t>(g * 128), 128,
+      std::copy_n(w_hh->data.begin() + static_cast<std::ptrdiff_t>(g * 128), 128,
                   b.w_lstm.begin() + static_cast<std::ptrdiff_t>(g * 256 + 128));
-      b.b_lstm[g] = b.b_ih[g] + b.b_hh[g];
+      b.b_lstm[g] = b_ih->data[g] + b_hh->data[g];
     }
-  }
-  for (int rate : {16000, 8000}) {
+    // The W_ih half of each fused row over the encoder's output for silence.
     SileroStream silent(model, rate);  // fresh: all-zero input and context
-    Branch& b = rate == 16000 ? model->b16_ : model->b8_;
-    std::vector<float> gates(512);
-    kMatVec(b.w_ih.data(), 512, 128, 128, silent.Encode().data(), gates.data());
-    for (std::size_t g = 0; g < 512; ++g) gates[g] += b.b_ih[g] + b.b_hh[g];
-    b.zero_input_gates = std::move(gates);
+    b.zero_input_gates.resize(512);
+    kMatVec(b.w_lstm.data(), 512, 128, 256, silent.Encode().data(), b.zero_input_gates.data());
+    for (std::size_t g = 0; g < 512; ++g) b.zero_input_gates[g] += b.b_lstm[g];
   }
   return std::shared_ptr<const SileroModel>(std::move(model));
 }

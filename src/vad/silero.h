@@ -41,17 +41,16 @@ class SileroModel {
     std::vector<float> basis;  // [2·bins][F]
     struct Conv {
       int out = 0, in = 0, stride = 1;
-      std::vector<float> weight;  // [out][in·3], tap-major within a row: (i, k) → i·3 + k
-      std::vector<float> bias;
-      // The same weights with each row zero-padded to `row` floats (a
-      // multiple of 8), so the kernels run without a scalar tail.
+      // [out][row]: tap-major within a row, (i, k) → i·3 + k, each row
+      // zero-padded from in·3 to `row` floats (a multiple of 8) so the
+      // kernels run without a scalar tail.
       int row = 0;
-      std::vector<float> padded;  // [out][row]
+      std::vector<float> weight;
+      std::vector<float> bias;
     };
     std::array<Conv, 4> encoder;
-    std::vector<float> w_ih, w_hh, b_ih, b_hh;  // [512][128] (PyTorch gate order i, f, g, o), [512]
-    // Both LSTM products as one: [512][256] rows (w_ih row | w_hh row) over
-    // the input [x | h], and b_ih + b_hh.
+    // The LSTM (PyTorch gate order i, f, g, o), both products as one:
+    // [512][256] rows (W_ih row | W_hh row) over the input [x | h]; b_ih + b_hh.
     std::vector<float> w_lstm, b_lstm;
     // W_ih · encoder(all-zero input) + b_ih + b_hh: the input half of the
     // gates for digital silence, computed once at load.

@@ -71,8 +71,9 @@ TEST(SileroTest, OutputsStayProbabilitiesOnHostileInput) {
   EXPECT_FLOAT_EQ(vad->Process(quiet), a);
 }
 
-// Digital silence is not run through the network once the state has
-// settled; the probabilities must be what running it would have given. The
+// Digital silence skips the STFT and encoder (their output for zeros is a
+// constant of the model); the probabilities must be what running the whole
+// network would have given. The
 // reference feeds 1e-30 instead of 0 (its spectrum underflows to the same
 // zeros, but it is not "digital silence", so the network runs on it).
 TEST(SileroTest, SkippingSettledDigitalSilenceMatchesRunningTheNetwork) {
