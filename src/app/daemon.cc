@@ -26,6 +26,7 @@
 #include "core/ids.h"
 #include "core/logging.h"
 #include "net/url.h"
+#include "vad/silero.h"
 
 namespace aicc::app {
 namespace asio = boost::asio;
@@ -236,8 +237,9 @@ boost::system::result<void, std::string> Daemon::Start() {
                     : fmt::format("{} app={} routing={}",
                                   net::ParseEndpoint(cfg.GetString("ari.url"))->Redacted(),
                                   cfg.GetString("ari.app"), cfg.GetString("ari.routing")),
-      d.vad_engine->Name(), d.recognizer->Name(), sinks.size(),
-      cfg.GetBool("sink.stdout") ? "+stdout" : "",
+      d.vad_engine->Name() == "silero" ? fmt::format("silero({})", vad::SileroKernel())
+                                       : std::string(d.vad_engine->Name()),
+      d.recognizer->Name(), sinks.size(), cfg.GetBool("sink.stdout") ? "+stdout" : "",
       cfg.GetString("sink.jsonl_path").empty() ? "" : "+jsonl", CustomerEndpoint().port(),
       AgentEndpoint().port(), HttpEndpoint());
   log->info("{}", d.summary);

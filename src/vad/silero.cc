@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -259,14 +260,26 @@ __attribute__((target("avx2,fma"))) void MatVecAvx2(const float* w, int rows, in
 #endif
 
 using MatVecFn = void (*)(const float*, int, int, int, const float*, float*);
-MatVecFn ChooseMatVec() {
+struct MatVecKernel {
+  MatVecFn fn;
+  std::string_view name;
+};
+// AICC_VAD_KERNEL=portable forces the portable kernel: CI runs the exactness
+// test both ways on an AVX2 machine, and it is a way out should a CPU
+// misreport its features.
+MatVecKernel ChooseMatVec() {
+  const char* forced = std::getenv("AICC_VAD_KERNEL");
+  if (forced && std::string_view(forced) == "portable") return {MatVecPortable, "portable"};
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return MatVecAvx2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    return {MatVecAvx2, "avx2"};
+  }
 #endif
-  return MatVecPortable;
+  return {MatVecPortable, "portable"};
 }
-const MatVecFn kMatVec = ChooseMatVec();
+const MatVecKernel kKernel = ChooseMatVec();
+const MatVecFn kMatVec = kKernel.fn;
 
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 // tanh through expf: glibc's tanhf goes through the much slower expm1f.
@@ -538,6 +551,8 @@ boost::system::result<std::shared_ptr<const SileroModel>, VadError> SileroModel:
   }
   return std::shared_ptr<const SileroModel>(std::move(model));
 }
+
+std::string_view SileroKernel() { return kKernel.name; }
 
 std::shared_ptr<const VadEngine> MakeSileroEngine(std::shared_ptr<const SileroModel> model) {
   return std::make_shared<const SileroEngine>(std::move(model));

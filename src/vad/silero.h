@@ -22,6 +22,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vad/vad.h"
@@ -72,5 +73,10 @@ class SileroModel {
 };
 
 std::shared_ptr<const VadEngine> MakeSileroEngine(std::shared_ptr<const SileroModel> model);
+
+// The matrix–vector kernel every stream runs, chosen once at start-up:
+// "avx2" (AVX2+FMA) when the CPU has it, else "portable".
+// AICC_VAD_KERNEL=portable in the environment forces the portable one.
+std::string_view SileroKernel();
 
 }  // namespace aicc::vad
