@@ -65,6 +65,10 @@ constexpr EndingRule kRules[] = {
     {"ㄱㅗ", E::kConnective, 0.15, "connective -고"},
     {"ㄴㄷㅔ", E::kConnective, 0.12, "connective -는데/-은데/-ㄴ데"},
     {"ㄴㅡㄴㄷㅔ", E::kConnective, 0.12, "connective -는데"},
+    // STT spellings of -는데/-은데 as -는대/-은대: after a past stem (했는대)
+    // or on an adjective (좋은대) -대 cannot be hearsay (that is 했대, 좋대).
+    {"ㅆㄴㅡㄴㄷㅐ", E::kConnective, 0.15, "connective -었는데 (spelled -었는대)"},
+    {"ㅇㅡㄴㄷㅐ", E::kConnective, 0.15, "connective -은데 (spelled -은대)"},
     {"ㅅㅓ", E::kConnective, 0.15, "connective -아서/-어서"},
     {"ㅁㅕㄴ", E::kConnective, 0.12, "connective -면/-으면/-려면"},
     {"ㄴㅣㄲㅏ", E::kConnective, 0.15, "connective -니까"},
@@ -144,6 +148,12 @@ constexpr std::string_view kDanglingAdverbs[] = {
     "계속", "조금", "잠깐", "잠깐만", "언제", "어디",   "왜",     "어떻게", "얼마나", "같이",
 };
 
+// Intensifiers a speaker adds after a closed sentence (a subset of the
+// dangling adverbs: not 혹시/그냥/먼저, which start the next sentence).
+constexpr std::string_view kAfterthoughtAdverbs[] = {
+    "진짜", "정말", "지금", "너무", "참", "벌써", "좀",
+};
+
 constexpr std::string_view kBackchannels[] = {
     "네",     "예",       "넵",         "응",         "어어네",     "아니요", "아뇨",     "아니오",
     "맞아요", "맞습니다", "감사합니다", "알겠습니다", "그렇습니다", "좋아요", "괜찮아요", "됐어요",
@@ -168,6 +178,7 @@ std::span<const EndingRule> EndingRules() { return kRules; }
 std::span<const std::string_view> Fillers() { return kFillers; }
 std::span<const std::string_view> TrailingWords() { return kTrailingWords; }
 std::span<const std::string_view> DanglingAdverbs() { return kDanglingAdverbs; }
+std::span<const std::string_view> AfterthoughtAdverbs() { return kAfterthoughtAdverbs; }
 std::span<const std::string_view> Backchannels() { return kBackchannels; }
 std::span<const std::string_view> NounExceptions() { return kNounExceptions; }
 std::span<const std::string_view> NumberUnits() { return kNumberUnits; }

@@ -1,6 +1,7 @@
 #include "turn/korean_analyzer.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "turn/internal/hangul.h"
@@ -87,6 +88,83 @@ bool AllNumerals(std::u32string_view w) {
   return !w.empty() && std::all_of(w.begin(), w.end(), IsNumeralSyllable);
 }
 
+// Digits as read one by one (0–9 or 공/영/일/…/구), without place values.
+bool IsDigitSyllable(char32_t c) {
+  static constexpr std::u32string_view kDigits = U"공영일이삼사오육륙칠팔구";
+  return kDigits.find(c) != std::u32string_view::npos;
+}
+std::optional<std::string> DigitString(std::u32string_view w) {
+  std::string digits;
+  for (char32_t c : w) {
+    if (c >= U'0' && c <= U'9') {
+      digits.push_back(static_cast<char>(c));
+    } else if (c >= 0xFF10 && c <= 0xFF19) {
+      digits.push_back(static_cast<char>('0' + (c - 0xFF10)));
+    } else if (IsDigitSyllable(c)) {
+      static constexpr std::u32string_view kValues = U"공영일이삼사오육륙칠팔구";
+      static constexpr char kDigitOf[] = "001234566789";
+      digits.push_back(kDigitOf[kValues.find(c)]);
+    } else if (c != U'-') {
+      return std::nullopt;
+    }
+  }
+  if (digits.empty()) return std::nullopt;
+  return digits;
+}
+
+// A number dictated to its full length needs no ending: a phone number
+// (0xx … xxxx: three or more groups, the last of four digits, 9–11 digits,
+// e.g. 공일공 일이삼사 오육칠팔 or 010-1234-5678) or a card number (four
+// groups of four). Anything shorter is a number still being dictated.
+bool CompleteNumber(const std::vector<std::u32string>& words) {
+  std::vector<std::string> groups;
+  for (auto it = words.rbegin(); it != words.rend(); ++it) {
+    auto digits = DigitString(*it);
+    if (!digits) break;
+    groups.insert(groups.begin(), std::move(*digits));
+  }
+  if (groups.empty()) return false;
+  if (groups.size() == 1) {
+    const std::u32string& w = words.back();
+    if (std::count(w.begin(), w.end(), U'-') < 2) {
+      // One run of digits: 01012345678, or a card's sixteen.
+      const std::string& d = groups.front();
+      return (d.starts_with("01") && d.size() >= 10 && d.size() <= 11) || d.size() == 16;
+    }
+    // One word with dashes: 010-1234-5678.
+    groups.clear();
+    std::size_t start = 0;
+    while (start <= w.size()) {
+      const std::size_t dash = std::min(w.find(U'-', start), w.size());
+      auto digits = DigitString(std::u32string_view(w).substr(start, dash - start));
+      if (!digits) return false;
+      groups.push_back(std::move(*digits));
+      start = dash + 1;
+    }
+  }
+  std::size_t total = 0;
+  for (const auto& g : groups) total += g.size();
+  const bool phone = groups.size() >= 3 && groups.front().starts_with('0') &&
+                     groups.back().size() == 4 && total >= 9 && total <= 11;
+  const bool card =
+      groups.size() == 4 &&
+      std::all_of(groups.begin(), groups.end(), [](const std::string& g) { return g.size() == 4; });
+  return phone || card;
+}
+
+std::string JoinWords(const std::vector<std::u32string>& words, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i) out += ' ';
+    out += EncodeUtf8(words[i]);
+  }
+  return out;
+}
+
+// A word of address (고객님, 선생님, 어머님): after a sentence it closes
+// nothing and opens nothing.
+bool IsVocative(std::u32string_view w) { return w.size() >= 2 && w.back() == U'님'; }
+
 // "11월", "1992년", "3시", "5개": digits followed by a counter.
 bool DigitsWithUnit(std::u32string_view w) {
   std::size_t i = 0;
@@ -144,7 +222,11 @@ std::string_view ToString(EndingClass c) {
 
 KoreanAnalyzer::KoreanAnalyzer() = default;
 
-Analysis KoreanAnalyzer::Analyze(std::string_view utf8) const {
+namespace {
+
+// depth: how many words of address or afterthoughts were already set aside
+// (at most two, so hostile input cannot recurse deeply).
+Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
   const Prepared p = Prepare(utf8);
   if (p.words.empty()) return Make(EndingClass::kEmpty, 0.5, "no transcript", {});
   const std::u32string& last = p.words.back();
@@ -160,12 +242,35 @@ Analysis KoreanAnalyzer::Analyze(std::string_view utf8) const {
     // The recognizer heard a rising question: complete, even as a fragment.
     return Make(EndingClass::kQuestionMark, 0.95, "recognizer marked a question '?'", last);
   }
+  if (depth < 2 && p.words.size() >= 2 && IsVocative(last)) {
+    // "네 고객님", "잠시만 기다려 주세요 고객님": the words before it decide
+    // (one pass; a run of vocatives is dropped as one).
+    std::size_t keep = p.words.size() - 1;
+    while (keep > 1 && IsVocative(p.words[keep - 1])) --keep;
+    std::string before = JoinWords(p.words, keep);
+    while (!before.empty() && before.back() == ',') before.pop_back();
+    Analysis a = AnalyzeUpTo(before, depth + 1);
+    a.reason += ", then '" + last_utf8 + "'";
+    return a;
+  }
   if (InList(internal::Fillers(), last_utf8)) {
     return Make(EndingClass::kFiller, 0.1, "filler '" + last_utf8 + "' at the end", last);
   }
   if (InList(internal::Backchannels(), last_utf8)) {
     return Make(EndingClass::kBackchannel, 0.92, "short answer / backchannel '" + last_utf8 + "'",
                 last);
+  }
+  if (depth < 2 && p.words.size() >= 2 && InList(internal::AfterthoughtAdverbs(), last_utf8)) {
+    // Spoken Korean moves an intensifier after a closed sentence ("왜 이렇게
+    // 안 돼요 진짜", "뭐 하는 거야 지금"): weakly complete, so the pause
+    // decides. After anything else it still waits for its predicate.
+    const Analysis a = AnalyzeUpTo(JoinWords(p.words, p.words.size() - 1), depth + 1);
+    const bool closed = a.ending == EndingClass::kFormalFinal ||
+                        a.ending == EndingClass::kPoliteFinal ||
+                        a.ending == EndingClass::kCasualFinal;
+    if (closed && a.complete()) {
+      return Make(a.ending, 0.6, a.reason + ", then the afterthought '" + last_utf8 + "'", last);
+    }
   }
   if (InList(internal::DanglingAdverbs(), last_utf8)) {
     return Make(EndingClass::kFiller, 0.15, "adverb '" + last_utf8 + "' waiting for its predicate",
@@ -174,6 +279,9 @@ Analysis KoreanAnalyzer::Analyze(std::string_view utf8) const {
   // Numbers being dictated: the speaker pauses between groups.
   const bool previous_numeric = p.words.size() >= 2 && (AllDigits(p.words[p.words.size() - 2]) ||
                                                         AllNumerals(p.words[p.words.size() - 2]));
+  if (CompleteNumber(p.words)) {
+    return Make(EndingClass::kNumber, 0.8, "number dictated to its full length", last);
+  }
   if (AllDigits(last) || DigitsWithUnit(last) ||
       (AllNumerals(last) && (last.size() >= 2 || previous_numeric))) {
     return Make(EndingClass::kNumber, 0.2, "number being dictated", last);
@@ -216,5 +324,9 @@ Analysis KoreanAnalyzer::Analyze(std::string_view utf8) const {
   }
   return Make(EndingClass::kUnknown, 0.4, "no Korean ending found", last);
 }
+
+}  // namespace
+
+Analysis KoreanAnalyzer::Analyze(std::string_view utf8) const { return AnalyzeUpTo(utf8, 0); }
 
 }  // namespace aicc::turn

@@ -115,6 +115,57 @@ TEST(AnalyzerTest, BackchannelsFillersTrailingWordsNumbersAndPunctuation) {
   });
 }
 
+TEST(AnalyzerTest, NumbersDictatedToTheirFullLengthAreComplete) {
+  Check({
+      {"공일공 일이삼사 오육칠팔", E::kNumber, true},
+      {"제 번호는 010 1234 5678", E::kNumber, true},
+      {"010-1234-5678", E::kNumber, true},
+      {"01012345678", E::kNumber, true},
+      {"02 123 4567", E::kNumber, true},
+      {"카드 번호 5412 7512 3344 9080", E::kNumber, true},
+      // Still being dictated: a group short, or not a phone/card shape.
+      {"공일공 일이삼사 오육칠", E::kNumber, false},
+      {"카드 번호 5412 7512 3344", E::kNumber, false},
+      {"카드 번호 말씀드릴게요 4518 2033", E::kNumber, false},
+      {"4518-2033", E::kNumber, false},
+      {"쇼핑몰 주문 번호 불러 드릴게요 2023 1108", E::kNumber, false},
+  });
+}
+
+TEST(AnalyzerTest, AWordOfAddressLeavesTheDecisionToTheWordsBefore) {
+  Check({
+      {"네 고객님", E::kBackchannel, true},
+      {"네, 고객님.", E::kBackchannel, true},
+      {"잠시만 기다려 주세요 고객님", E::kPoliteFinal, true},
+      {"그래서 고객님", E::kTrailingWord, false},
+      {"제가 확인해 보니까 고객님", E::kConnective, false},
+      {"감사합니다 고객님 고객님", E::kBackchannel, true},
+      {"고객님", E::kNoun, false},  // alone it opens the turn
+  });
+}
+
+TEST(AnalyzerTest, AnIntensifierAfterAClosedSentenceIsAnAfterthought) {
+  Check({
+      {"뭐 하는 거야 지금", E::kCasualFinal, true},
+      {"왜 이렇게 안 돼요 진짜", E::kPoliteFinal, true},
+      {"엄마 잠깐만 그 고지서 좀", E::kFiller, false},  // after a noun: waits
+      {"제가 어제 갔는데 진짜", E::kFiller, false},     // after a connective: waits
+      {"네 알겠습니다 혹시", E::kFiller, false},        // 혹시 opens a question
+  });
+  // Hostile input: alternating words of address and afterthoughts.
+  std::string long_text;
+  for (int i = 0; i < 2000; ++i) long_text += i % 2 ? "고객님 " : "진짜 ";
+  EXPECT_FALSE(KoreanAnalyzer().Analyze(long_text).reason.empty());
+}
+
+TEST(AnalyzerTest, SttSpellingsOfConnectiveDe) {
+  Check({
+      {"제가 어제 신청 했는대", E::kConnective, false},
+      {"가격은 좋은대", E::kConnective, false},
+      {"그 사람도 온대", E::kCasualFinal, true},  // hearsay -ㄴ대 is a final
+  });
+}
+
 TEST(AnalyzerTest, BadInputHasADefinedResult) {
   KoreanAnalyzer analyzer;
   for (const std::string& text :

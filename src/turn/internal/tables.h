@@ -22,6 +22,8 @@ std::span<const EndingRule> EndingRules();
 std::span<const std::string_view> Fillers();
 std::span<const std::string_view> TrailingWords();
 std::span<const std::string_view> DanglingAdverbs();
+// Intensifiers that may follow a closed sentence as an afterthought.
+std::span<const std::string_view> AfterthoughtAdverbs();
 std::span<const std::string_view> Backchannels();
 // Nouns whose spelling looks like an ending (필요 ends in 요, 어머니 in 니).
 std::span<const std::string_view> NounExceptions();
