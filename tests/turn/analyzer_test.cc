@@ -158,6 +158,20 @@ TEST(AnalyzerTest, AnIntensifierAfterAClosedSentenceIsAnAfterthought) {
   EXPECT_FALSE(KoreanAnalyzer().Analyze(long_text).reason.empty());
 }
 
+TEST(AnalyzerTest, NounsThatLookLikeCasualFinals) {
+  Check({
+      {"부가 서비스 해지", E::kNoun, false},
+      {"카드해지", E::kNoun, false},
+      {"이용정지", E::kNoun, false},
+      {"최근 카드 거래", E::kNoun, false},
+      {"우리 동네", E::kNoun, false},
+      {"그건 알지", E::kCasualFinal, true},  // a verb's casual -지 stays final
+      {"이게 제대로 안 되길래", E::kConnective, false},
+      {"제가 할래", E::kCasualFinal, true},
+      {"아하", E::kBackchannel, true},
+  });
+}
+
 TEST(AnalyzerTest, SttSpellingsOfConnectiveDe) {
   Check({
       {"제가 어제 신청 했는대", E::kConnective, false},
