@@ -57,6 +57,7 @@ bench: build
 
 turn-eval: build
 	$(BUILD)/aicc turn --eval tests/data/turn-dev.tsv $(ARGS)
+	$(BUILD)/aicc turn --eval tests/data/turn-extra.tsv $(ARGS)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
