@@ -157,10 +157,10 @@ constexpr std::string_view kDanglingAdverbs[] = {
     "계속", "조금", "잠깐", "잠깐만", "언제", "어디",   "왜",     "어떻게", "얼마나", "같이",
 };
 
-// Intensifiers a speaker adds after a closed sentence (a subset of the
-// dangling adverbs: not 혹시/그냥/먼저, which start the next sentence).
+// Adverbs a speaker adds after a closed sentence ("됐어요 그냥"): a subset
+// of the dangling adverbs, not 혹시/먼저/다시, which start the next sentence.
 constexpr std::string_view kAfterthoughtAdverbs[] = {
-    "진짜", "정말", "지금", "너무", "참", "벌써", "좀",
+    "진짜", "정말", "지금", "너무", "참", "벌써", "좀", "그냥",
 };
 
 constexpr std::string_view kBackchannels[] = {

@@ -234,7 +234,8 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
   const bool question = p.mark == U'?';
 
   // Words that decide by themselves, before any ending rule.
-  if (InList(internal::TrailingWords(), last_utf8)) {
+  // A trailing word alone with '?' ("또?", "그래서?") is a question.
+  if (InList(internal::TrailingWords(), last_utf8) && !(question && p.words.size() == 1)) {
     return Make(EndingClass::kTrailingWord, 0.1, "trailing connective word '" + last_utf8 + "'",
                 last);
   }
@@ -265,9 +266,9 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
     // 안 돼요 진짜", "뭐 하는 거야 지금"): weakly complete, so the pause
     // decides. After anything else it still waits for its predicate.
     const Analysis a = AnalyzeUpTo(JoinWords(p.words, p.words.size() - 1), depth + 1);
-    const bool closed = a.ending == EndingClass::kFormalFinal ||
-                        a.ending == EndingClass::kPoliteFinal ||
-                        a.ending == EndingClass::kCasualFinal;
+    const bool closed =
+        a.ending == EndingClass::kFormalFinal || a.ending == EndingClass::kPoliteFinal ||
+        a.ending == EndingClass::kCasualFinal || a.ending == EndingClass::kBackchannel;
     if (closed && a.complete()) {
       return Make(a.ending, 0.6, a.reason + ", then the afterthought '" + last_utf8 + "'", last);
     }

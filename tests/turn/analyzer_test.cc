@@ -105,6 +105,7 @@ TEST(AnalyzerTest, BackchannelsFillersTrailingWordsNumbersAndPunctuation) {
       {"고지서 좀", E::kFiller, false},
       {"네 알겠습니다 그리고", E::kTrailingWord, false},
       {"네. 그런데", E::kTrailingWord, false},
+      {"또?", E::kQuestionMark, true},  // alone, a question
       {"운송장 번호는 6 3 2 4", E::kNumber, false},
       {"제 생일이 1992년 11월", E::kNumber, false},
       {"집 전화는 공삼일 칠", E::kNumber, false},
@@ -151,6 +152,7 @@ TEST(AnalyzerTest, AnIntensifierAfterAClosedSentenceIsAnAfterthought) {
       {"엄마 잠깐만 그 고지서 좀", E::kFiller, false},  // after a noun: waits
       {"제가 어제 갔는데 진짜", E::kFiller, false},     // after a connective: waits
       {"네 알겠습니다 혹시", E::kFiller, false},        // 혹시 opens a question
+      {"아 됐어요 그냥", E::kBackchannel, true},
   });
   // Hostile input: alternating words of address and afterthoughts.
   std::string long_text;
