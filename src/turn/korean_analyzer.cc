@@ -88,22 +88,19 @@ bool AllNumerals(std::u32string_view w) {
   return !w.empty() && std::all_of(w.begin(), w.end(), IsNumeralSyllable);
 }
 
-// Digits as read one by one (0–9 or 공/영/일/…/구), without place values.
-bool IsDigitSyllable(char32_t c) {
-  static constexpr std::u32string_view kDigits = U"공영일이삼사오육륙칠팔구";
-  return kDigits.find(c) != std::u32string_view::npos;
-}
+// Digits as read one by one (0–9 or 공/영/일/…/구, no place values), dashes
+// skipped; nullopt for anything else.
 std::optional<std::string> DigitString(std::u32string_view w) {
+  static constexpr std::u32string_view kDigitSyllables = U"공영일이삼사오육륙칠팔구";
+  static constexpr char kDigitOf[] = "001234566789";
   std::string digits;
   for (char32_t c : w) {
     if (c >= U'0' && c <= U'9') {
       digits.push_back(static_cast<char>(c));
     } else if (c >= 0xFF10 && c <= 0xFF19) {
       digits.push_back(static_cast<char>('0' + (c - 0xFF10)));
-    } else if (IsDigitSyllable(c)) {
-      static constexpr std::u32string_view kValues = U"공영일이삼사오육륙칠팔구";
-      static constexpr char kDigitOf[] = "001234566789";
-      digits.push_back(kDigitOf[kValues.find(c)]);
+    } else if (const auto i = kDigitSyllables.find(c); i != std::u32string_view::npos) {
+      digits.push_back(kDigitOf[i]);
     } else if (c != U'-') {
       return std::nullopt;
     }
@@ -117,30 +114,24 @@ std::optional<std::string> DigitString(std::u32string_view w) {
 // e.g. 공일공 일이삼사 오육칠팔 or 010-1234-5678) or a card number (four
 // groups of four). Anything shorter is a number still being dictated.
 bool CompleteNumber(const std::vector<std::u32string>& words) {
+  // The trailing numeric words, each split at its dashes into groups.
   std::vector<std::string> groups;
-  for (auto it = words.rbegin(); it != words.rend(); ++it) {
-    auto digits = DigitString(*it);
-    if (!digits) break;
-    groups.insert(groups.begin(), std::move(*digits));
-  }
-  if (groups.empty()) return false;
-  if (groups.size() == 1) {
-    const std::u32string& w = words.back();
-    if (std::count(w.begin(), w.end(), U'-') < 2) {
-      // One run of digits: 01012345678, or a card's sixteen.
-      const std::string& d = groups.front();
-      return (d.starts_with("01") && d.size() >= 10 && d.size() <= 11) || d.size() == 16;
-    }
-    // One word with dashes: 010-1234-5678.
-    groups.clear();
+  for (auto it = words.rbegin(); it != words.rend() && DigitString(*it); ++it) {
+    std::vector<std::string> parts;
     std::size_t start = 0;
-    while (start <= w.size()) {
-      const std::size_t dash = std::min(w.find(U'-', start), w.size());
-      auto digits = DigitString(std::u32string_view(w).substr(start, dash - start));
-      if (!digits) return false;
-      groups.push_back(std::move(*digits));
+    while (start <= it->size()) {
+      const std::size_t dash = std::min(it->find(U'-', start), it->size());
+      if (auto digits = DigitString(std::u32string_view(*it).substr(start, dash - start))) {
+        parts.push_back(std::move(*digits));
+      }
       start = dash + 1;
     }
+    groups.insert(groups.begin(), parts.begin(), parts.end());
+  }
+  if (groups.size() == 1) {
+    // One run of digits: 01012345678, or a card's sixteen.
+    const std::string& d = groups.front();
+    return (d.starts_with("01") && d.size() >= 10 && d.size() <= 11) || d.size() == 16;
   }
   std::size_t total = 0;
   for (const auto& g : groups) total += g.size();
@@ -277,12 +268,12 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
     return Make(EndingClass::kFiller, 0.15, "adverb '" + last_utf8 + "' waiting for its predicate",
                 last);
   }
-  // Numbers being dictated: the speaker pauses between groups.
-  const bool previous_numeric = p.words.size() >= 2 && (AllDigits(p.words[p.words.size() - 2]) ||
-                                                        AllNumerals(p.words[p.words.size() - 2]));
   if (CompleteNumber(p.words)) {
     return Make(EndingClass::kNumber, 0.8, "number dictated to its full length", last);
   }
+  // Numbers being dictated: the speaker pauses between groups.
+  const bool previous_numeric = p.words.size() >= 2 && (AllDigits(p.words[p.words.size() - 2]) ||
+                                                        AllNumerals(p.words[p.words.size() - 2]));
   if (AllDigits(last) || DigitsWithUnit(last) ||
       (AllNumerals(last) && (last.size() >= 2 || previous_numeric))) {
     return Make(EndingClass::kNumber, 0.2, "number being dictated", last);
