@@ -86,6 +86,13 @@ std::string_view AsString(std::span<const std::uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
+// float_data / raw_data as little-endian floats (an empty field has a null
+// data() pointer, which memcpy must not see even with size 0).
+void CopyFloats(std::span<const std::uint8_t> bytes, std::vector<float>& out) {
+  out.resize(bytes.size() / 4);
+  if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * 4);
+}
+
 struct Tensor {
   std::vector<std::int64_t> dims;
   std::vector<float> data;
@@ -108,7 +115,7 @@ std::optional<Tensor> ParseTensor(std::span<const std::uint8_t> bytes) {
         int shift = 0;
         while (i < f.bytes.size()) {
           const std::uint8_t b = f.bytes[i++];
-          v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+          if (shift < 64) v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
           shift += 7;
           if (!(b & 0x80)) break;
         }
@@ -116,21 +123,24 @@ std::optional<Tensor> ParseTensor(std::span<const std::uint8_t> bytes) {
       }
     } else if (f.number == 2 && f.wire == 0) {
       type = static_cast<int>(f.varint);
-    } else if (f.number == 4 && f.wire == 2) {
-      t.data.resize(f.bytes.size() / 4);
-      std::memcpy(t.data.data(), f.bytes.data(), t.data.size() * 4);
-    } else if (f.number == 9 && f.wire == 2 && type == 1) {
-      t.data.resize(f.bytes.size() / 4);
-      std::memcpy(t.data.data(), f.bytes.data(), t.data.size() * 4);
+    } else if ((f.number == 4 || (f.number == 9 && type == 1)) && f.wire == 2) {
+      CopyFloats(f.bytes, t.data);
     } else if (f.number == 9 && f.wire == 2) {
       // Not float (int64 constants of the graph's shape logic): keep size only.
       t.data.clear();
     }
   }
   if (r.failed() || type != 1) return std::nullopt;
-  std::int64_t n = 1;
-  for (auto d : t.dims) n *= d;
-  if (n != static_cast<std::int64_t>(t.data.size())) return std::nullopt;
+  // The element count must match the data; a hostile file can carry huge or
+  // negative dims, so the product is checked as it grows (signed overflow is UB).
+  std::uint64_t n = 1;
+  for (auto d : t.dims) {
+    if (d < 0 || (d > 0 && n > t.data.size() / static_cast<std::uint64_t>(d) + 1)) {
+      return std::nullopt;
+    }
+    n *= static_cast<std::uint64_t>(d);
+  }
+  if (n != t.data.size()) return std::nullopt;
   return t;
 }
 

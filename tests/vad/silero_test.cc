@@ -48,6 +48,63 @@ TEST(SileroTest, BadModelFilesAreClearErrors) {
   EXPECT_TRUE(VadEngine::Create({"energy", "/nonexistent/silero.onnx", 0.6}));
 }
 
+// Protobuf wire helpers for hand-built hostile models.
+std::vector<std::uint8_t> Varint(std::uint64_t v) {
+  std::vector<std::uint8_t> out;
+  do {
+    out.push_back(static_cast<std::uint8_t>((v & 0x7F) | (v > 0x7F ? 0x80 : 0)));
+    v >>= 7;
+  } while (v);
+  return out;
+}
+std::vector<std::uint8_t> VarintField(int number, std::uint64_t v) {
+  auto out = Varint(static_cast<std::uint64_t>(number) << 3);
+  auto value = Varint(v);
+  out.insert(out.end(), value.begin(), value.end());
+  return out;
+}
+std::vector<std::uint8_t> BytesField(int number, const std::vector<std::uint8_t>& bytes) {
+  auto out = Varint((static_cast<std::uint64_t>(number) << 3) | 2);
+  auto length = Varint(bytes.size());
+  out.insert(out.end(), length.begin(), length.end());
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  return out;
+}
+std::vector<std::uint8_t> Cat(std::initializer_list<std::vector<std::uint8_t>> parts) {
+  std::vector<std::uint8_t> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+// ModelProto{graph{node{output, op_type="Constant", attribute{t=tensor}}}}.
+std::vector<std::uint8_t> ModelWithConstant(const std::vector<std::uint8_t>& tensor) {
+  const std::vector<std::uint8_t> name{'w'};
+  const std::vector<std::uint8_t> op{'C', 'o', 'n', 's', 't', 'a', 'n', 't'};
+  const auto node =
+      Cat({BytesField(2, name), BytesField(4, op), BytesField(5, BytesField(5, tensor))});
+  return BytesField(7, BytesField(1, node));
+}
+
+// Found by the fuzzer: an empty raw_data field, and dims whose product
+// overflows. Each must be a clear error (UBSan in CI checks the "no UB" half).
+TEST(SileroTest, HostileConstantTensorsAreErrors) {
+  const auto empty_raw = Cat({VarintField(1, 0), VarintField(2, 1), BytesField(9, {})});
+  const auto huge_dims =
+      Cat({VarintField(1, std::uint64_t{1} << 62), VarintField(1, 1u << 20), VarintField(1, 16),
+           VarintField(2, 1), BytesField(9, std::vector<std::uint8_t>(16, 0))});
+  const auto negative_dim = Cat({VarintField(1, ~std::uint64_t{0}), VarintField(2, 1),
+                                 BytesField(9, std::vector<std::uint8_t>(4, 0))});
+  std::vector<std::uint8_t> long_varint_dims{0x0A, 12};  // packed dims, one 12-byte varint
+  for (int i = 0; i < 11; ++i) long_varint_dims.push_back(0xFF);
+  long_varint_dims.push_back(0x01);
+  const auto packed = Cat({long_varint_dims, VarintField(2, 1), BytesField(4, {})});
+  for (const auto& tensor : {empty_raw, huge_dims, negative_dim, packed}) {
+    const auto bytes = ModelWithConstant(tensor);
+    auto model = SileroModel::Parse(bytes, "hostile.onnx");
+    ASSERT_FALSE(model);
+    EXPECT_NE(model.error().message.find("hostile.onnx"), std::string::npos);
+  }
+}
+
 TEST(SileroTest, OutputsStayProbabilitiesOnHostileInput) {
   auto model = SileroModel::Load(kModel);
   ASSERT_TRUE(model);
