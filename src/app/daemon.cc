@@ -26,6 +26,7 @@
 #include "core/ids.h"
 #include "core/logging.h"
 #include "net/url.h"
+#include "vad/shedding.h"
 #include "vad/silero.h"
 
 namespace aicc::app {
@@ -102,6 +103,18 @@ struct Daemon::Impl {
   std::shared_ptr<const core::Clock> clock = core::MakeSystemClock();
 
   std::shared_ptr<const vad::VadEngine> vad_engine;
+  // Load shedding (Silero only): the engine the pipeline uses, and its guard.
+  std::shared_ptr<vad::SheddingEngine> shedding;
+  std::optional<vad::OverloadGuard> overload_guard;
+  std::uint64_t kernel_drops_seen = 0;
+  struct SheddingMetrics {
+    core::Gauge* silero_streams = nullptr;
+    core::Gauge* energy_streams = nullptr;
+    core::Gauge* budget = nullptr;
+    core::Counter* to_energy = nullptr;
+    core::Counter* to_silero = nullptr;
+    vad::SheddingEngine::Counts reported;
+  } shedding_metrics;
   std::unique_ptr<stt::Recognizer> recognizer;
   std::unique_ptr<turn::Detector> detector;
   std::unique_ptr<sink::Dispatcher> dispatcher;
@@ -124,6 +137,7 @@ struct Daemon::Impl {
 
   void OnSignal(int signo);
   void MeasureLoopLag(std::chrono::steady_clock::time_point due);
+  void GuardAgainstOverload();
   void GracefulStop();
   void FinishStop(int code);
   Readiness CheckReady() const;
@@ -156,6 +170,31 @@ boost::system::result<void, std::string> Daemon::Start() {
   }
   if (!engine) return "vad: " + engine.error().message;
   d.vad_engine = *engine;
+  if (d.vad_engine->Name() == "silero") {
+    // Silero is most of a call's CPU; the energy VAD is the cheap way to keep
+    // every packet when the machine runs short (docs/vad.md, load shedding).
+    const auto cap = static_cast<std::size_t>(cfg.GetInt("vad.max_silero_streams"));
+    vad::OverloadGuardOptions guard;
+    guard.max_primary = cap > 0 ? cap : vad::SheddingEngine::kUnlimited;
+    guard.adaptive = cfg.GetBool("vad.shed_on_overload");
+    d.shedding = std::make_shared<vad::SheddingEngine>(
+        d.vad_engine, vad::MakeEnergyEngine(vad_options.energy_threshold), guard.max_primary);
+    d.overload_guard.emplace(guard);
+    d.vad_engine = d.shedding;
+    auto& sm = d.shedding_metrics;
+    sm.silero_streams = &d.metrics.GetGauge("aicc_vad_streams", "Live streams by the VAD running",
+                                            {{"engine", "silero"}});
+    sm.energy_streams = &d.metrics.GetGauge("aicc_vad_streams", "Live streams by the VAD running",
+                                            {{"engine", "energy"}});
+    sm.budget = &d.metrics.GetGauge(
+        "aicc_vad_silero_budget",
+        "Most streams allowed on Silero now (-1: no limit); below the streams when shedding");
+    sm.to_energy = &d.metrics.GetCounter(
+        "aicc_vad_shed_total", "Streams moved to (or started on) the energy VAD by load shedding");
+    sm.to_silero = &d.metrics.GetCounter("aicc_vad_unshed_total",
+                                         "Streams moved back to Silero after load shedding");
+    sm.budget->Set(cap > 0 ? static_cast<double>(cap) : -1.0);
+  }
   d.metrics
       .GetGauge("aicc_vad_engine_info", "VAD engine in use",
                 {{"engine", std::string(d.vad_engine->Name())}})
@@ -263,12 +302,48 @@ void Daemon::Impl::MeasureLoopLag(std::chrono::steady_clock::time_point due) {
     if (ec) return;
     const auto now = std::chrono::steady_clock::now();
     loop_lag->Set(std::chrono::duration<double>(now - due).count());
+    GuardAgainstOverload();
     if (watchdog_interval.count() > 0 && now - last_watchdog_ping >= watchdog_interval / 2) {
       last_watchdog_ping = now;
       Notify("WATCHDOG=1");
     }
     MeasureLoopLag(now + std::chrono::milliseconds(100));
   });
+}
+
+void Daemon::Impl::GuardAgainstOverload() {
+  if (!shedding || !receiver) return;
+  const auto pressure = receiver->TakePressure();
+  const auto before = shedding->counts();
+  const bool was_shedding = overload_guard->shedding();
+  const std::size_t budget =
+      overload_guard->Update({pressure.kernel_drops - kernel_drops_seen, pressure.peak_queue_ratio,
+                              before.primary, before.primary + before.fallback});
+  kernel_drops_seen = pressure.kernel_drops;
+  shedding->SetBudget(budget);
+  const bool unlimited = budget == vad::SheddingEngine::kUnlimited;
+  if (overload_guard->shedding() != was_shedding) {
+    auto log = core::Logger("vad");
+    if (overload_guard->shedding()) {
+      log->warn(
+          "overload: the media path is falling behind ({} RTP datagrams dropped by the kernel so "
+          "far, receive queue {:.0f}% full); moving streams from Silero to the energy VAD: at "
+          "most {} of {} on Silero",
+          pressure.kernel_drops, pressure.peak_queue_ratio * 100, budget,
+          before.primary + before.fallback);
+    } else {
+      log->info("overload over: every new stream may run Silero again (limit {})",
+                unlimited ? std::string("none") : std::to_string(budget));
+    }
+  }
+  auto& sm = shedding_metrics;
+  const auto now = shedding->counts();
+  sm.silero_streams->Set(static_cast<double>(now.primary));
+  sm.energy_streams->Set(static_cast<double>(now.fallback));
+  sm.budget->Set(unlimited ? -1.0 : static_cast<double>(budget));
+  sm.to_energy->Increment(now.to_fallback - sm.reported.to_fallback);
+  sm.to_silero->Increment(now.to_primary - sm.reported.to_primary);
+  sm.reported = now;
 }
 
 void Daemon::Impl::OnSignal(int signo) {

@@ -201,6 +201,21 @@ std::vector<SettingSpec> BuildTable() {
        .min = 1000,
        .max = 600000,
        .help = "An utterance is cut here even without a pause."},
+      {.name = "vad.max_silero_streams",
+       .env = {"AICC_VAD_MAX_SILERO_STREAMS"},
+       .type = T::kInt,
+       .default_value = "0",
+       .min = 0,
+       .max = 1000000,
+       .help = "Most streams running Silero at once (0: no fixed cap); the rest use the energy "
+               "VAD. Sizing: about 1,000 streams per 2 cores at 8 kHz (bench/README.md)."},
+      {.name = "vad.shed_on_overload",
+       .env = {"AICC_VAD_SHED_ON_OVERLOAD"},
+       .type = T::kBool,
+       .default_value = "true",
+       .help = "When the media path falls behind (the kernel drops RTP, or a receive queue is "
+               "half full), move streams from Silero to the energy VAD until it catches up, and "
+               "back once it has been calm for 10 s (docs/vad.md)."},
 
       // --- stt ----------------------------------------------------------------
       {.name = "stt.engine",

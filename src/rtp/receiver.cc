@@ -1,7 +1,11 @@
 #include "rtp/receiver.h"
 
 #include <fmt/format.h>
+#include <linux/sock_diag.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -64,7 +68,25 @@ struct RoleMetrics {
   core::Counter* unsupported = nullptr;
   core::Gauge* jitter_ms = nullptr;
   core::Gauge* streams = nullptr;
+  core::Counter* kernel_drops = nullptr;
+  core::Gauge* queue_ratio = nullptr;
 };
+
+// The kernel's own view of a socket: bytes queued, the queue's limit and the
+// datagrams dropped because it was full. Asio has no portable equivalent.
+struct KernelSocketInfo {
+  std::uint32_t queued = 0;
+  std::uint32_t limit = 0;
+  std::uint32_t drops = 0;
+};
+std::optional<KernelSocketInfo> ReadKernelSocketInfo(int fd) {
+  std::uint32_t info[SK_MEMINFO_VARS] = {};
+  socklen_t len = sizeof(info);
+  if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, &len) != 0) return std::nullopt;
+  if (len < sizeof(std::uint32_t) * (SK_MEMINFO_DROPS + 1)) return std::nullopt;
+  return KernelSocketInfo{info[SK_MEMINFO_RMEM_ALLOC], info[SK_MEMINFO_RCVBUF],
+                          info[SK_MEMINFO_DROPS]};
+}
 
 }  // namespace
 
@@ -91,6 +113,8 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
     PortRole role;
     std::array<std::uint8_t, 2048> buffer{};
     udp::endpoint sender;
+    std::uint32_t drops_seen = 0;  // the kernel's drop counter at the last sample
+    double queue_peak = 0;         // for the per-second gauge
   };
 
   Impl(asio::any_io_executor ex, ReceiverOptions o, Listener& l, core::MetricsRegistry* m)
@@ -125,6 +149,12 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
       rm.jitter_ms = &m->GetGauge("aicc_rtp_jitter_ms",
                                   "Highest RFC 3550 interarrival jitter among streams", labels);
       rm.streams = &m->GetGauge("aicc_rtp_streams", "Active RTP streams", labels);
+      rm.kernel_drops = &m->GetCounter(
+          "aicc_rtp_kernel_drops_total",
+          "Datagrams the kernel dropped because the socket's receive queue was full", labels);
+      rm.queue_ratio = &m->GetGauge(
+          "aicc_rtp_socket_queue_ratio",
+          "Fullest the socket's receive queue was in the last second (1 = dropping)", labels);
     }
   }
 
@@ -274,8 +304,36 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
+  // Each port's kernel counters, once per release tick (two syscalls).
+  void SampleSockets() {
+    double peak = 0;
+    for (int i = 0; i < 2; ++i) {
+      auto& s = *sockets[i];
+      if (!s.socket.is_open()) continue;
+      const auto info = ReadKernelSocketInfo(s.socket.native_handle());
+      if (!info) continue;
+      if (info->drops > s.drops_seen) {  // a u32 in the kernel: wraps never in practice
+        const std::uint32_t fresh = info->drops - s.drops_seen;
+        role_metrics[i].kernel_drops->Increment(fresh);
+        kernel_drops.fetch_add(fresh, std::memory_order_relaxed);
+      }
+      s.drops_seen = info->drops;
+      const double ratio =
+          info->limit ? std::min(1.0, static_cast<double>(info->queued) / info->limit) : 0.0;
+      s.queue_peak = std::max(s.queue_peak, ratio);
+      peak = std::max(peak, ratio);
+    }
+    // Publish the peak since the last TakePressure (a CAS max).
+    const auto permille = static_cast<std::uint32_t>(peak * 1000);
+    std::uint32_t cur = queue_peak_permille.load(std::memory_order_relaxed);
+    while (permille > cur &&
+           !queue_peak_permille.compare_exchange_weak(cur, permille, std::memory_order_relaxed)) {
+    }
+  }
+
   void OnRelease() {
     const auto now = Clock::now();
+    SampleSockets();
     for (auto& [key, entry] : streams) entry->stream.Release(now, entry->emit);
     // Unknown sources whose grace ran out: count and drop.
     for (auto it = held.begin(); it != held.end();) {
@@ -303,6 +361,10 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
       }
       role_metrics[0].jitter_ms->Set(jitter[0]);
       role_metrics[1].jitter_ms->Set(jitter[1]);
+      for (int i = 0; i < 2; ++i) {
+        role_metrics[i].queue_ratio->Set(sockets[i]->queue_peak);
+        sockets[i]->queue_peak = 0;
+      }
     }
   }
 
@@ -350,6 +412,9 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
   std::array<RoleMetrics, 2> role_metrics;
   Clock::time_point last_stats = Clock::now();
   bool stopped = false;
+  // Read from any thread (TakePressure).
+  std::atomic<std::uint64_t> kernel_drops{0};
+  std::atomic<std::uint32_t> queue_peak_permille{0};
   core::RateLimitedLog malformed_log{std::chrono::seconds(1)};
   core::RateLimitedLog unsupported_log{std::chrono::seconds(10)};
   core::RateLimitedLog unknown_log{std::chrono::seconds(1)};
@@ -397,6 +462,11 @@ void Receiver::UnregisterSource(const udp::endpoint& from) {
 udp::endpoint Receiver::LocalEndpoint(PortRole role) const {
   boost::system::error_code ec;
   return impl_->sockets[static_cast<int>(role)]->socket.local_endpoint(ec);
+}
+
+Receiver::SocketPressure Receiver::TakePressure() {
+  return {impl_->kernel_drops.load(std::memory_order_relaxed),
+          impl_->queue_peak_permille.exchange(0, std::memory_order_relaxed) / 1000.0};
 }
 
 }  // namespace aicc::rtp

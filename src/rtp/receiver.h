@@ -86,6 +86,15 @@ class Receiver {
 
   boost::asio::ip::udp::endpoint LocalEndpoint(PortRole role) const;
 
+  // How hard the kernel side is pushing (both ports), for overload control.
+  // Sampled on every release tick from the sockets themselves (SO_MEMINFO).
+  struct SocketPressure {
+    std::uint64_t kernel_drops = 0;  // datagrams the kernel dropped (queue full), since Start
+    double peak_queue_ratio = 0;     // fullest receive queue since the last call, 0..1
+  };
+  // Thread-safe; each call starts a new peak window.
+  SocketPressure TakePressure();
+
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;

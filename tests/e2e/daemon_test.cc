@@ -14,9 +14,10 @@ namespace {
 
 class DaemonTest : public AiccProcessTest {
  protected:
-  void StartAicc(int idle_timeout_sec = 2) {
-    std::vector<std::string> args = {AICC_BINARY, "run",   "--no-ari", "--vad",
-                                     "energy",    "--stt", "none"};
+  void StartAicc(int idle_timeout_sec = 2,
+                 std::vector<std::string> vad_args = {"--vad", "energy"}) {
+    std::vector<std::string> args = {AICC_BINARY, "run", "--no-ari", "--stt", "none"};
+    for (auto& a : vad_args) args.push_back(std::move(a));
     for (auto& a : CommonArgs()) args.push_back(std::move(a));
     args.push_back("--set");
     args.push_back("pipeline.call_idle_timeout_sec=" + std::to_string(idle_timeout_sec));
@@ -102,6 +103,31 @@ TEST_F(DaemonTest, TwentyConcurrentCalls) {
   EXPECT_EQ(ends.size(), 20u);
   for (const auto& [id, n] : turns) EXPECT_EQ(n, 6) << id;
   ExpectSchemaValid();
+}
+
+// Load shedding with a fixed cap: one stream runs Silero, the other three
+// the energy VAD, and every call still gets all its turns.
+TEST_F(DaemonTest, SileroCapMovesTheOtherStreamsToTheEnergyVad) {
+  StartAicc(2, {"--vad", "silero", "--vad-model",
+                std::string(AICC_SOURCE_DIR) + "/models/silero_vad_v5.onnx", "--set",
+                "vad.max_silero_streams=1"});
+  Replay(2);
+  const auto events = WaitFor(2, 60s);
+  std::map<std::string, int> turns;
+  for (const auto& e : events) {
+    if (e["type"] == "turn_complete") turns[e["call_id"]]++;
+  }
+  ASSERT_EQ(turns.size(), 2u) << Log();
+  for (const auto& [id, n] : turns) EXPECT_EQ(n, 6) << id << Log();
+  const std::string metrics = HttpGet(http_port_, "/metrics");
+  EXPECT_NE(metrics.find("aicc_vad_engine_info{engine=\"silero\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("aicc_vad_silero_budget 1"), std::string::npos) << metrics;
+  // Three of the four streams started on the energy VAD.
+  const std::string shed_line = "\naicc_vad_shed_total ";
+  const auto shed = metrics.find(shed_line);
+  ASSERT_NE(shed, std::string::npos) << metrics;
+  EXPECT_GE(std::stoi(metrics.substr(shed + shed_line.size())), 3) << metrics;
 }
 
 TEST_F(DaemonTest, SigtermMidCallEndsWithShutdownAndExitsZero) {

@@ -152,5 +152,49 @@ TEST(RtpLoopbackTest, SpeechSurvivesLossDuplicationAndReordering) {
       static_cast<unsigned long long>(st.late), snr);
 }
 
+// The kernel drops datagrams when the receiver falls behind (here: its
+// event loop is not running yet and the socket buffer is tiny). The receiver
+// reads the kernel's own count, for the metrics and for load shedding.
+TEST(RtpLoopbackTest, KernelDropsAreCountedWhenTheReceiverFallsBehind) {
+  asio::io_context io;
+  Collector collector;
+  core::MetricsRegistry metrics;
+  ReceiverOptions ro;
+  ro.bind_address = "127.0.0.1";
+  ro.customer_port = 0;
+  ro.agent_port = 0;
+  ro.socket_buffer_bytes = 4096;  // the kernel rounds it up to its minimum
+  Receiver receiver(asio::make_strand(io), ro, collector, &metrics);
+  ASSERT_TRUE(receiver.Start());
+
+  asio::ip::udp::socket out(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::array<std::uint8_t, 172> packet{};
+  packet[0] = 0x80;  // RTP v2, PCMU
+  for (int i = 0; i < 2000; ++i) {
+    packet[2] = static_cast<std::uint8_t>(i >> 8);
+    packet[3] = static_cast<std::uint8_t>(i);
+    out.send_to(asio::buffer(packet), receiver.LocalEndpoint(PortRole::kCustomer));
+  }
+  // Let the receiver drain what the kernel kept, sample the sockets and
+  // report its per-second stream counters.
+  io.run_for(1200ms);
+  const auto pressure = receiver.TakePressure();
+  EXPECT_GT(pressure.kernel_drops, 0u);
+  EXPECT_LT(pressure.kernel_drops, 2000u);
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_NE(text.find("aicc_rtp_kernel_drops_total{speaker=\"customer\"} " +
+                      std::to_string(pressure.kernel_drops)),
+            std::string::npos)
+      << text;
+  // Received + dropped by the kernel = sent.
+  EXPECT_NE(text.find("aicc_rtp_packets_received_total{speaker=\"customer\"} " +
+                      std::to_string(2000 - pressure.kernel_drops)),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(receiver.TakePressure().peak_queue_ratio, 0.0) << "a new peak window, nothing queued";
+  receiver.Stop();
+  io.run_for(50ms);
+}
+
 }  // namespace
 }  // namespace aicc::rtp
