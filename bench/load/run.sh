@@ -10,6 +10,7 @@
 #   STT_LATENCY_MS after the stream is half-closed (stt.idle_close_ms=500 after
 #   the utterance); measures aicc's gRPC streaming cost, not Google's.
 #   VAD=energy: the energy VAD instead of Silero (isolates the media path).
+#   SHED=off: no load shedding (vad.shed_on_overload=false).
 #   KEEP=DIR: keep aicc's log, the replay log and the final /metrics in DIR.
 set -euo pipefail
 build=${1:?build dir}
@@ -45,7 +46,8 @@ fi
 "$aicc" run --no-ari "${stt_args[@]}" --vad "${VAD:-silero}" --log-level warn \
   --set media.bind_address=127.0.0.1 --set "media.customer_port=$cport" --set "media.agent_port=$aport" \
   --set "http.listen=127.0.0.1:$hport" --set "sink.urls=ws://127.0.0.1:$sport/e" \
-  --set "sink.journal_dir=$work" --set pipeline.call_idle_timeout_sec=5 2>"$work/aicc.log" &
+  --set "sink.journal_dir=$work" --set pipeline.call_idle_timeout_sec=5 \
+  --set "vad.shed_on_overload=$([ "${SHED:-on}" = off ] && echo false || echo true)" 2>"$work/aicc.log" &
 aicc_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/readyz" >/dev/null && break; sleep 0.1; done
 
@@ -58,7 +60,12 @@ start=$(date +%s.%N)
 "$aicc" replay "$root/.cache/audio/call1-customer.ulaw.wav" --agent-file "$root/.cache/audio/call1-agent.ulaw.wav" \
   --calls "$calls" --customer-port "$cport" --agent-port "$aport" --loop >"$work/replay.log" 2>&1 &
 replay_pid=$!
-sleep "$duration"
+# Half-way, a snapshot: the second half shows the steady state (after any
+# load shedding has settled) apart from the start-up burst.
+half=$(echo "$duration / 2" | bc -l)
+sleep "$half"
+mid_metrics=$(curl -sf "http://127.0.0.1:$hport/metrics")
+sleep "$half"
 ticks_after=$(ticks "$aicc_pid")
 replay_ticks=$(ticks "$replay_pid")
 speech_after=0
@@ -94,6 +101,16 @@ printf 'calls=%d streams=%d duration=%.1fs cpu=%.1f%% (%.2f%%/call) rss=%dMB (%.
 printf 'rtp received=%s lost=%s late=%s kernel_udp_drops=%s turns=%s latency_p50<=%ss p99<=%ss\n' \
   "$received" "$lost" "$late" $((drops_after - drops_before)) "$turns" "$(quantile 0.5)" "$(quantile 0.99)"
 printf 'end-of-speech to event: mean %sms\n' "$mean_ms"
+sum() { awk -v m="^$1" '$0 ~ m {s+=$2} END {print s+0}'; }
+printf 'second half: rtp received=%s lost=%s kernel_drops=%s\n' \
+  $(($(echo "$metrics" | sum aicc_rtp_packets_received_total) - $(echo "$mid_metrics" | sum aicc_rtp_packets_received_total))) \
+  $(($(echo "$metrics" | sum aicc_rtp_packets_lost_total) - $(echo "$mid_metrics" | sum aicc_rtp_packets_lost_total))) \
+  $(($(echo "$metrics" | sum aicc_rtp_kernel_drops_total) - $(echo "$mid_metrics" | sum aicc_rtp_kernel_drops_total)))
+printf 'vad streams at the end: silero=%s energy=%s budget=%s shed=%s unshed=%s\n' \
+  "$(echo "$metrics" | sum 'aicc_vad_streams[{]engine="silero"')" \
+  "$(echo "$metrics" | sum 'aicc_vad_streams[{]engine="energy"')" \
+  "$(echo "$metrics" | awk '/^aicc_vad_silero_budget/ {print $2}')" \
+  "$(echo "$metrics" | sum aicc_vad_shed_total)" "$(echo "$metrics" | sum aicc_vad_unshed_total)"
 # The load generator and the fake server share the machine: their CPU.
 printf 'other processes: replay cpu=%.1f%% fake_speech cpu=%.1f%%\n' \
   "$(echo "$replay_ticks / $hz / $elapsed * 100" | bc -l)" \

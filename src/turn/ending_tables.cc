@@ -163,6 +163,19 @@ constexpr std::string_view kAfterthoughtAdverbs[] = {
     "진짜", "정말", "지금", "너무", "참", "벌써", "좀", "그냥",
 };
 
+// Words spoken Korean moves after a finished sentence (right dislocation:
+// "뭐야 이게", "몰라 나도", "안 왔어요 아직", "해 주세요 빨리"). Only after a
+// real sentence ending: after a backchannel ("네 이거") they start the next.
+// Not 그게/그거, which are hesitations far more often.
+constexpr std::string_view kPostposedWords[] = {
+    "이거", "이게", "이건",   "저거", "저게",   "저건", "나도",   "저도", "제가",   "내가",
+    "저는", "나는", "우리도", "빨리", "도대체", "아직", "아직도", "계속", "진짜로", "정말로",
+};
+
+// Fillers that are also whole questions ("뭐야", "what is it"), when a
+// postposed word follows them.
+constexpr std::string_view kQuestionFillers[] = {"뭐야", "뭐지", "뭐냐"};
+
 constexpr std::string_view kBackchannels[] = {
     "네",       "예",     "넵",       "응",         "어어네",     "아니요",     "아뇨",
     "아니오",   "맞아요", "맞습니다", "감사합니다", "알겠습니다", "그렇습니다", "좋아요",
@@ -192,6 +205,8 @@ std::span<const std::string_view> Fillers() { return kFillers; }
 std::span<const std::string_view> TrailingWords() { return kTrailingWords; }
 std::span<const std::string_view> DanglingAdverbs() { return kDanglingAdverbs; }
 std::span<const std::string_view> AfterthoughtAdverbs() { return kAfterthoughtAdverbs; }
+std::span<const std::string_view> PostposedWords() { return kPostposedWords; }
+std::span<const std::string_view> QuestionFillers() { return kQuestionFillers; }
 std::span<const std::string_view> Backchannels() { return kBackchannels; }
 std::span<const std::string_view> NounExceptions() { return kNounExceptions; }
 std::span<const std::string_view> NumberUnits() { return kNumberUnits; }

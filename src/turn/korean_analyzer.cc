@@ -245,6 +245,27 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
     a.reason += ", then '" + last_utf8 + "'";
     return a;
   }
+  if (depth < 2 && p.words.size() >= 2 && InList(internal::PostposedWords(), last_utf8)) {
+    // A word moved after a finished sentence: weakly complete, as an
+    // afterthought. After anything else it is the start of what follows.
+    const std::string before = JoinWords(p.words, p.words.size() - 1);
+    const Analysis a = AnalyzeUpTo(before, depth + 1);
+    // A backchannel that is a whole sentence ("괜찮아요 저는", "맞아요
+    // 이거") counts; a bare 네/응 or a "no" (아니요 저는 …) does not.
+    const std::u32string& previous = p.words[p.words.size() - 2];
+    const bool sentence_backchannel = a.ending == EndingClass::kBackchannel &&
+                                      previous.size() >= 3 && previous.rfind(U"아니", 0) != 0;
+    const bool sentence = a.ending == EndingClass::kFormalFinal ||
+                          a.ending == EndingClass::kPoliteFinal ||
+                          a.ending == EndingClass::kCasualFinal || sentence_backchannel;
+    if ((sentence && a.complete()) || InList(internal::QuestionFillers(), EncodeUtf8(previous))) {
+      return Make(
+          sentence ? a.ending : EndingClass::kCasualFinal, 0.6,
+          (sentence ? a.reason : "question '" + EncodeUtf8(p.words[p.words.size() - 2]) + "'") +
+              ", then the postposed '" + last_utf8 + "'",
+          last);
+    }
+  }
   if (InList(internal::Fillers(), last_utf8)) {
     return Make(EndingClass::kFiller, 0.1, "filler '" + last_utf8 + "' at the end", last);
   }

@@ -160,6 +160,21 @@ TEST(AnalyzerTest, AnIntensifierAfterAClosedSentenceIsAnAfterthought) {
   EXPECT_FALSE(KoreanAnalyzer().Analyze(long_text).reason.empty());
 }
 
+TEST(AnalyzerTest, AWordMovedAfterAFinishedSentenceKeepsItComplete) {
+  Check({
+      {"몰라 나도", E::kCasualFinal, true},
+      {"뭐야 이게", E::kCasualFinal, true},  // 뭐야: a filler alone, a question here
+      {"안 돼요 이거", E::kPoliteFinal, true},
+      {"안 왔어요 아직", E::kPoliteFinal, true},
+      {"해 주세요 빨리", E::kPoliteFinal, true},
+      {"괜찮아요 저는", E::kBackchannel, true},  // a backchannel that is a sentence
+      {"네 이거", E::kNoun, false},              // after a bare 네: the next sentence starts
+      {"아니요 저는", E::kParticle, false},
+      {"그래서 제가", E::kParticle, false},  // after a connective word: waits
+      {"제가 확인했는데 아직", E::kFiller, false},
+  });
+}
+
 TEST(AnalyzerTest, NounsThatLookLikeCasualFinals) {
   Check({
       {"부가 서비스 해지", E::kNoun, false},

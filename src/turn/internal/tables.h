@@ -24,6 +24,8 @@ std::span<const std::string_view> TrailingWords();
 std::span<const std::string_view> DanglingAdverbs();
 // Intensifiers that may follow a closed sentence as an afterthought.
 std::span<const std::string_view> AfterthoughtAdverbs();
+std::span<const std::string_view> PostposedWords();
+std::span<const std::string_view> QuestionFillers();
 std::span<const std::string_view> Backchannels();
 // Nouns whose spelling looks like an ending (필요 ends in 요, 어머니 in 니).
 std::span<const std::string_view> NounExceptions();
