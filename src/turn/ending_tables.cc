@@ -175,6 +175,8 @@ constexpr std::string_view kPostposedWords[] = {
 // Fillers that are also whole questions ("뭐야", "what is it"), when a
 // postposed word follows them.
 constexpr std::string_view kQuestionFillers[] = {"뭐야", "뭐지", "뭐냐"};
+// Fillers of someone looking for a word (not exclamations like 아).
+constexpr std::string_view kHesitations[] = {"그", "저", "음", "으음", "어", "저기"};
 
 constexpr std::string_view kBackchannels[] = {
     "네",       "예",     "넵",       "응",         "어어네",     "아니요",     "아뇨",
@@ -207,6 +209,7 @@ std::span<const std::string_view> DanglingAdverbs() { return kDanglingAdverbs; }
 std::span<const std::string_view> AfterthoughtAdverbs() { return kAfterthoughtAdverbs; }
 std::span<const std::string_view> PostposedWords() { return kPostposedWords; }
 std::span<const std::string_view> QuestionFillers() { return kQuestionFillers; }
+std::span<const std::string_view> Hesitations() { return kHesitations; }
 std::span<const std::string_view> Backchannels() { return kBackchannels; }
 std::span<const std::string_view> NounExceptions() { return kNounExceptions; }
 std::span<const std::string_view> NumberUnits() { return kNumberUnits; }

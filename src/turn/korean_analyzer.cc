@@ -258,12 +258,16 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
     const bool sentence = a.ending == EndingClass::kFormalFinal ||
                           a.ending == EndingClass::kPoliteFinal ||
                           a.ending == EndingClass::kCasualFinal || sentence_backchannel;
-    if ((sentence && a.complete()) || InList(internal::QuestionFillers(), EncodeUtf8(previous))) {
-      return Make(
-          sentence ? a.ending : EndingClass::kCasualFinal, 0.6,
-          (sentence ? a.reason : "question '" + EncodeUtf8(p.words[p.words.size() - 2]) + "'") +
-              ", then the postposed '" + last_utf8 + "'",
-          last);
+    // "뭐야 이게" is a question; "그 뭐야 이게" is still searching for a word.
+    const bool question_filler =
+        InList(internal::QuestionFillers(), EncodeUtf8(previous)) &&
+        (p.words.size() == 2 ||
+         !InList(internal::Hesitations(), EncodeUtf8(p.words[p.words.size() - 3])));
+    if ((sentence && a.complete()) || question_filler) {
+      return Make(sentence ? a.ending : EndingClass::kCasualFinal, 0.6,
+                  (sentence ? a.reason : "question '" + EncodeUtf8(previous) + "'") +
+                      ", then the postposed '" + last_utf8 + "'",
+                  last);
     }
   }
   if (InList(internal::Fillers(), last_utf8)) {

@@ -164,6 +164,8 @@ TEST(AnalyzerTest, AWordMovedAfterAFinishedSentenceKeepsItComplete) {
   Check({
       {"몰라 나도", E::kCasualFinal, true},
       {"뭐야 이게", E::kCasualFinal, true},  // 뭐야: a filler alone, a question here
+      {"아 뭐야 이게", E::kCasualFinal, true},
+      {"그 뭐야 이게", E::kConnective, false},  // still looking for the word
       {"안 돼요 이거", E::kPoliteFinal, true},
       {"안 왔어요 아직", E::kPoliteFinal, true},
       {"해 주세요 빨리", E::kPoliteFinal, true},

@@ -26,6 +26,7 @@ std::span<const std::string_view> DanglingAdverbs();
 std::span<const std::string_view> AfterthoughtAdverbs();
 std::span<const std::string_view> PostposedWords();
 std::span<const std::string_view> QuestionFillers();
+std::span<const std::string_view> Hesitations();
 std::span<const std::string_view> Backchannels();
 // Nouns whose spelling looks like an ending (필요 ends in 요, 어머니 in 니).
 std::span<const std::string_view> NounExceptions();
