@@ -56,6 +56,14 @@ constexpr EndingRule kRules[] = {
     {"ㄴㅏ", E::kCasualFinal, 0.6, "casual question -나"},
     {"ㄱㅓㅇㅑ", E::kCasualFinal, 0.8, "casual copula -거야"},
     {"ㅇㅣㅇㅑ", E::kCasualFinal, 0.75, "casual copula -이야"},
+    // -야 after a vowel is the casual copula on these words, not the
+    // condition -아야/-어야 (no verb stem ends so).
+    {"ㅇㅏㄴㅣㅇㅑ", E::kCasualFinal, 0.8, "casual negative copula 아니야"},
+    {"ㅇㅓㄷㅣㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 어디"},
+    {"ㄴㅜㄱㅜㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 누구"},
+    {"ㅇㅓㄹㅁㅏㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 얼마"},
+    {"ㅇㅓㄴㅈㅔㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 언제"},
+    {"ㅈㅣㄴㅉㅏㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 진짜"},
     {"ㄹㅏ", E::kCasualFinal, 0.65, "casual imperative -라"},
     {"ㅎㅏㅈㅏ", E::kCasualFinal, 0.8, "propositive -자 (하자)"},
     {"ㄱㅏㅈㅏ", E::kCasualFinal, 0.8, "propositive -자 (가자)"},

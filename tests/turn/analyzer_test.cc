@@ -177,6 +177,15 @@ TEST(AnalyzerTest, AWordMovedAfterAFinishedSentenceKeepsItComplete) {
   });
 }
 
+TEST(AnalyzerTest, CasualCopulaOnAVowelIsNotTheConditionEnding) {
+  Check({
+      {"그거 내가 한 거 아니야", E::kCasualFinal, true},
+      {"지금 어디야", E::kCasualFinal, true},
+      {"이게 얼마야", E::kCasualFinal, true},
+      {"그렇게 해야", E::kConnective, false},  // the condition -어야 stays
+  });
+}
+
 TEST(AnalyzerTest, NounsThatLookLikeCasualFinals) {
   Check({
       {"부가 서비스 해지", E::kNoun, false},
