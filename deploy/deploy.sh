@@ -5,7 +5,8 @@
 # the steps are printed), the `aicc` system user, /etc/aicc (aicc.toml,
 # aicc.env with a generated ARI password, never overwritten), the rendered
 # Asterisk configuration in /etc/asterisk (existing files backed up), the
-# systemd unit, and a final check of `aicc version` and /readyz.
+# systemd unit, the kernel's socket buffer limit (/etc/sysctl.d), and a final
+# check of `aicc version` and /readyz.
 #
 # Idempotent: a second run changes nothing that is already in place.
 # --dry-run prints each action instead of doing it (and changes nothing).
@@ -337,6 +338,21 @@ elif [ -n "$destdir" ]; then
 else
   warn "systemd is not running here (container?): start aicc yourself:"
   warn "  runuser -u aicc -- $prefix/bin/aicc run --config $etc_aicc/aicc.toml"
+fi
+
+# --- 9b. kernel receive buffer ------------------------------------------------------------
+step "9b. kernel: net.core.rmem_max for the RTP sockets"
+sysctl_src="$repo/deploy/sysctl/60-aicc.conf"
+sysctl_dst="$destdir/etc/sysctl.d/60-aicc.conf"
+if [ -f "$sysctl_dst" ] && cmp -s "$sysctl_src" "$sysctl_dst"; then
+  say "unchanged $sysctl_dst"
+else
+  run install -D -m 0644 "$sysctl_src" "$sysctl_dst"
+  ((dry_run)) || say "installed $sysctl_dst"
+  if [ -z "$destdir" ]; then
+    # A container may not allow it; the file still applies at the next boot.
+    run sysctl -q -p "$sysctl_dst" || warn "could not apply $sysctl_dst now (container?)"
+  fi
 fi
 
 # --- 10. check ---------------------------------------------------------------------------------

@@ -168,6 +168,17 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
     if (!ec)
       s.socket.set_option(asio::socket_base::receive_buffer_size(options.socket_buffer_bytes), ec);
     if (ec) ec.clear();  // a smaller buffer is not fatal; the kernel caps it at rmem_max
+    asio::socket_base::receive_buffer_size granted;
+    s.socket.get_option(granted, ec);
+    // (Asio already halves Linux's doubled SO_RCVBUF report.)
+    if (!ec && granted.value() < options.socket_buffer_bytes && s.role == PortRole::kCustomer) {
+      core::Logger("rtp")->warn(
+          "the kernel granted a {} KiB receive buffer of the {} KiB asked for "
+          "(media.socket_buffer_bytes): a short stall will drop RTP; raise net.core.rmem_max "
+          "(deploy/sysctl/60-aicc.conf)",
+          granted.value() / 1024, options.socket_buffer_bytes / 1024);
+    }
+    ec.clear();
     s.socket.bind(ep, ec);
     if (ec) {
       return fmt::format("cannot bind UDP {}:{} for the {} stream: {}", options.bind_address, port,

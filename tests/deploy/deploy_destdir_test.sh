@@ -39,6 +39,10 @@ if cmp -s "$src/deploy/systemd/aicc.service" "$root/etc/systemd/system/aicc.serv
   fail "unit not installed"
 fi
 
+if cmp -s "$src/deploy/sysctl/60-aicc.conf" "$root/etc/sysctl.d/60-aicc.conf"; then pass; else
+  fail "sysctl drop-in not installed"
+fi
+
 etc="$root/etc/aicc"
 expect_mode "$etc" 750
 if cmp -s "$src/deploy/aicc.toml.example" "$etc/aicc.toml"; then pass; else fail "aicc.toml not from the example"; fi
@@ -68,6 +72,7 @@ expect_contains "$out" "keeping $etc/aicc.toml" "second run"
 expect_contains "$out" "keeping $etc/aicc.env (ARI_PASSWORD set)" "second run"
 expect_contains "$out" "unchanged $ast/pjsip.conf" "second run"
 expect_contains "$out" "unchanged $root/etc/systemd/system/aicc.service" "second run"
+expect_contains "$out" "unchanged $root/etc/sysctl.d/60-aicc.conf" "second run"
 
 # --- a setting changed and a file edited by hand: backed up, replaced --------------------
 sed -i 's/^sip_port = 5060$/sip_port = 5070/' "$etc/aicc.toml"
