@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -19,6 +20,7 @@
 #include "ari/ids.h"
 #include "ari/internal/call.h"
 #include "core/ids.h"
+#include "net/backoff.h"
 #include "net/url.h"
 
 namespace aicc::ari {
@@ -137,7 +139,8 @@ struct CallController::Impl : std::enable_shared_from_this<Impl> {
       : io(ex),
         strand(asio::make_strand(ex)),
         agents(AgentPoolConfig{o.agents, o.priority}),
-        stop_timer(strand) {
+        stop_timer(strand),
+        reconcile_timer(strand) {
     static core::MetricsRegistry unused;
     metrics = m ? m : &unused;
     ctx.options = std::move(o);
@@ -183,6 +186,7 @@ struct CallController::Impl : std::enable_shared_from_this<Impl> {
   void HandBack(const Channel& channel, const char* why);
   void DestroyOrphan(const std::string& id, bool bridge);
   static awaitable<void> Reconcile(std::shared_ptr<Impl> self);
+  void RetryReconcile(const std::string& why);
   void ApplySnapshot(const Snapshot& snapshot, std::uint64_t calls_before);
   void MaybeFinishStop();
 
@@ -211,6 +215,10 @@ struct CallController::Impl : std::enable_shared_from_this<Impl> {
   bool events_stopped = false;
   std::function<void()> stop_done;
   asio::steady_timer stop_timer;
+  // A failed reconcile is retried while the events stay connected: waiting
+  // for the next reconnect could leave missed calls waiting in Stasis.
+  asio::steady_timer reconcile_timer;
+  net::Backoff reconcile_backoff{std::chrono::milliseconds(500), std::chrono::seconds(30)};
   std::atomic<std::size_t> active{0};
   core::RateLimitedLog malformed_log{std::chrono::seconds(5)};
 };
@@ -330,6 +338,7 @@ void CallController::Impl::DestroyOrphan(const std::string& id, bool bridge) {
 
 void CallController::Impl::OnConnected() {
   if (stopping) return;
+  reconcile_timer.cancel();
   if (reconciling) {
     reconcile_again = true;
     return;
@@ -348,23 +357,35 @@ awaitable<void> CallController::Impl::Reconcile(std::shared_ptr<Impl> self) {
     auto bridges = co_await self->rest->Request(Method::kGet, "/bridges");
     if (self->stopping) break;
     if (!channels || !bridges) {
-      log->warn("reconcile: cannot list Asterisk's state ({}); retrying at the next connect",
-                (!channels ? channels.error() : bridges.error()).Describe());
+      self->RetryReconcile("cannot list Asterisk's state (" +
+                           (!channels ? channels.error() : bridges.error()).Describe() + ")");
       break;
     }
     auto channel_list = ParseChannelList(channels->body);
     auto bridge_list = ParseBridgeList(bridges->body);
     if (!channel_list || !bridge_list) {
-      log->warn("reconcile: {}",
-                !channel_list ? channel_list.error().message : bridge_list.error().message);
+      self->RetryReconcile(!channel_list ? channel_list.error().message
+                                         : bridge_list.error().message);
       break;
     }
+    self->reconcile_backoff.Reset();
     Snapshot snapshot;
     for (auto& c : *channel_list) snapshot.channels.emplace(c.id, std::move(c));
     for (auto& b : *bridge_list) snapshot.bridges.emplace(b.id, std::move(b));
     self->ApplySnapshot(snapshot, calls_before);
   } while (self->reconcile_again && !self->stopping);
   self->reconciling = false;
+}
+
+void CallController::Impl::RetryReconcile(const std::string& why) {
+  if (stopping) return;
+  const auto delay = std::max(reconcile_backoff.Next(), std::chrono::milliseconds(100));
+  core::Logger("ari")->warn("reconcile: {}; retrying in {} ms", why, delay.count());
+  reconcile_timer.expires_after(delay);
+  reconcile_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->stopping || !self->events || !self->events->Connected()) return;
+    self->OnConnected();
+  });
 }
 
 void CallController::Impl::ApplySnapshot(const Snapshot& s, std::uint64_t calls_before) {
@@ -542,6 +563,7 @@ void CallController::Stop(std::function<void()> done) {
     }
     if (self->stopping) return;
     self->stopping = true;
+    self->reconcile_timer.cancel();
     self->stop_done = done ? std::move(done) : [] {};
     // First stop taking calls: with the app's WebSocket gone, Stasis() in
     // the dialplan fails over to the next priority.

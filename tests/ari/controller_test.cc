@@ -632,6 +632,24 @@ TEST_F(ControllerTest, EventsReconnectReadoptsAndDestroysOrphans) {
   StopController();
 }
 
+// A caller already waiting in Stasis when aicc connects is found by the
+// reconcile; when listing Asterisk's state fails, the reconcile is retried
+// (with backoff) instead of waiting for the next reconnect.
+TEST_F(ControllerTest, AFailedReconcileIsRetriedAndFindsTheWaitingCaller) {
+  StartFake(FakeOptions());
+  fake_->SetAgent("agent01", AgentBehavior::kAnswer);
+  const std::string waiting = "1795480000.77";
+  fake_->AddRawChannel(waiting, "PJSIP/customer-00000077", "customer", true, "01055556666");
+  fake_->FailNthRequest(1, FailMode::kStatus500);  // the reconcile's GET /channels
+  StartController(Options());
+  ASSERT_TRUE(WaitUntil([&] { return SetUp(waiting); }, 10s));
+  EXPECT_EQ(recorder_->ByChannel(waiting)->info.agent_id, "agent01");
+  fake_->HangUp(waiting);
+  ASSERT_TRUE(WaitUntil([&] { return fake_->Channels().empty() && fake_->Bridges().empty(); }, 10s))
+      << FirstAiccObject();
+  StopController();
+}
+
 TEST_F(ControllerTest, AsteriskRestartEndsItsCallsAndServiceResumes) {
   StartFake(FakeOptions());
   fake_->SetAgent("agent01", AgentBehavior::kAnswer);
