@@ -332,7 +332,7 @@ void Daemon::Impl::GuardAgainstOverload() {
           pressure.kernel_drops, pressure.peak_queue_ratio * 100, budget,
           before.primary + before.fallback);
     } else {
-      log->info("overload over: every new stream may run Silero again (limit {})",
+      log->info("overload over: streams move back to Silero (limit {})",
                 unlimited ? std::string("none") : std::to_string(budget));
     }
   }
