@@ -36,7 +36,15 @@ struct Counts {
   int total = 0;
 };
 
-int Evaluate(const std::string& path, const std::string& mode, bool show_errors) {
+const std::map<std::string, turn::TextVariant> kVariants = {
+    {"as-written", turn::TextVariant::kAsWritten},
+    {"no-punct", turn::TextVariant::kNoPunctuation},
+    {"no-space", turn::TextVariant::kNoSpaces},
+    {"split-end", turn::TextVariant::kSplitEnd},
+};
+
+int Evaluate(const std::string& path, const std::string& mode, const std::string& variant,
+             bool show_errors) {
   std::ifstream in(path);
   if (!in) {
     fmt::print(stderr, "aicc turn: cannot open {}\n", path);
@@ -67,7 +75,7 @@ int Evaluate(const std::string& path, const std::string& mode, bool show_errors)
                    path, line_no);
       continue;
     }
-    const std::string text = line.substr(start);
+    const std::string text = turn::MakeVariant(line.substr(start), kVariants.at(variant));
     const turn::Analysis a = AnalyzeWith(mode, analyzer, text);
     const std::string predicted = a.complete() ? "complete" : "incomplete";
     const bool ok = predicted == cols[0];
@@ -82,8 +90,8 @@ int Evaluate(const std::string& path, const std::string& mode, bool show_errors)
                  turn::ToString(a.ending), a.score, text, a.reason);
     }
   }
-  fmt::print("mode {}  corpus {}\n\n{:<16} {:>8} {:>8}\n", mode, path, "category", "correct",
-             "accuracy");
+  fmt::print("mode {}  corpus {}  variant {}\n\n{:<16} {:>8} {:>8}\n", mode, path, variant,
+             "category", "correct", "accuracy");
   for (const auto& [name, c] : by_category) {
     fmt::print("{:<16} {:>4}/{:<4} {:>7.1f}%\n", name, c.correct, c.total,
                100.0 * c.correct / c.total);
@@ -123,6 +131,7 @@ void AddTurnCommand(CLI::App& app, int& exit_code) {
     std::vector<std::string> text;
     std::string eval;
     std::string mode = "aicc";
+    std::string variant = "as-written";
     bool errors = false;
   };
   auto args = std::make_shared<Args>();
@@ -132,10 +141,14 @@ void AddTurnCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--eval", args->eval, "Labelled TSV corpus: label, speaker, category, text");
   cmd->add_option("--mode", args->mode, "aicc (default) or seed (the old system's rules)")
       ->check(CLI::IsMember({"aicc", "seed"}));
+  cmd->add_option("--variant", args->variant,
+                  "With --eval: judge the corpus as a recognizer might write it: as-written, "
+                  "no-punct, no-space, or split-end (last syllable split off its word)")
+      ->check(CLI::IsMember({"as-written", "no-punct", "no-space", "split-end"}));
   cmd->add_flag("--errors", args->errors, "With --eval: list every misjudged line");
   cmd->callback([args, &exit_code] {
     if (!args->eval.empty()) {
-      exit_code = Evaluate(args->eval, args->mode, args->errors);
+      exit_code = Evaluate(args->eval, args->mode, args->variant, args->errors);
       return;
     }
     turn::KoreanAnalyzer analyzer;

@@ -65,6 +65,7 @@ constexpr EndingRule kRules[] = {
     {"ㅇㅓㄴㅈㅔㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 언제"},
     {"ㅈㅣㄴㅉㅏㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 진짜"},
     {"ㄹㅏ", E::kCasualFinal, 0.65, "casual imperative -라"},
+    {"ㅇㅏㄴㅣㄹㅏ", E::kConnective, 0.2, "connective 아니라 (not this, but …)"},
     {"ㅎㅏㅈㅏ", E::kCasualFinal, 0.8, "propositive -자 (하자)"},
     {"ㄱㅏㅈㅏ", E::kCasualFinal, 0.8, "propositive -자 (가자)"},
     {"ㅂㅗㅈㅏ", E::kCasualFinal, 0.8, "propositive -자 (보자)"},

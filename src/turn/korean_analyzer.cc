@@ -12,6 +12,7 @@ namespace {
 
 using internal::DecodeUtf8;
 using internal::EncodeUtf8;
+using internal::FinalConsonant;
 using internal::IsHangulSyllable;
 using internal::ToJamo;
 
@@ -152,9 +153,59 @@ std::string JoinWords(const std::vector<std::u32string>& words, std::size_t coun
   return out;
 }
 
+struct RuleMatch {
+  const internal::EndingRule* rule = nullptr;
+  std::size_t jamo_length = 0;  // of the matched pattern
+};
+
+// The ending grammar on one word: the longest jamo suffix wins.
+RuleMatch LongestRule(std::u32string_view word) {
+  const std::u32string jamo = ToJamo(word);
+  RuleMatch best;
+  for (const auto& rule : internal::EndingRules()) {
+    const std::u32string pattern = DecodeUtf8(rule.jamo);
+    if (pattern.size() <= best.jamo_length || pattern.size() > jamo.size()) continue;
+    if (jamo.compare(jamo.size() - pattern.size(), pattern.size(), pattern) != 0) continue;
+    // A bare vowel ending (casual -아/-어) needs a word of two or more
+    // syllables: a single syllable is more often a fragment or a noun.
+    if (pattern.size() == 1 && rule.ending == EndingClass::kCasualFinal && word.size() < 2)
+      continue;
+    best = {&rule, pattern.size()};
+  }
+  return best;
+}
+
+bool AllHangul(std::u32string_view w) {
+  return !w.empty() && std::all_of(w.begin(), w.end(), IsHangulSyllable);
+}
+
+// A word no Korean word ends like: a verb stem whose ending the recognizer
+// split off — a past or future stem (했, 됐, 겠), -ㅂ니/-습니 before 다/까,
+// or 하/세 ("이상하 다", "해 주세 요").
+bool EndsInAStem(std::u32string_view w) {
+  const char32_t end = w.back();
+  if (FinalConsonant(end) == U'ㅆ') return true;
+  if (end == U'하' || end == U'세') return w.size() >= 2;
+  if (end == U'니' && w.size() >= 2) {
+    const char32_t before = FinalConsonant(w[w.size() - 2]);
+    return before == U'ㅂ' || before == U'ㅁ';
+  }
+  return false;
+}
+
 // A word of address (고객님, 선생님, 어머님): after a sentence it closes
 // nothing and opens nothing.
 bool IsVocative(std::u32string_view w) { return w.size() >= 2 && w.back() == U'님'; }
+
+// A word the analyzer knows by name (a filler, backchannel, adverb, noun).
+bool KnownWord(const std::string& w) {
+  for (auto list : {internal::Fillers(), internal::Backchannels(), internal::TrailingWords(),
+                    internal::DanglingAdverbs(), internal::AfterthoughtAdverbs(),
+                    internal::PostposedWords(), internal::NounExceptions()}) {
+    if (InList(list, w)) return true;
+  }
+  return IsVocative(DecodeUtf8(w));
+}
 
 // "11월", "1992년", "3시", "5개": digits followed by a counter.
 bool DigitsWithUnit(std::u32string_view w) {
@@ -234,6 +285,24 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
     // The recognizer heard a rising question: complete, even as a fragment.
     return Make(EndingClass::kQuestionMark, 0.95, "recognizer marked a question '?'", last);
   }
+  if (depth < 2 && p.words.size() >= 2 && last.size() <= 2 && AllHangul(last) &&
+      AllHangul(p.words[p.words.size() - 2])) {
+    // A recognizer's spacing error splits the end off its word ("드립니 다",
+    // "아니 라", "할 게"): when an ending only matches across the space, the
+    // two are one word.
+    const std::u32string& previous = p.words[p.words.size() - 2];
+    const std::u32string joined = previous + last;
+    if (LongestRule(joined).jamo_length > ToJamo(last).size() || EndsInAStem(previous) ||
+        KnownWord(EncodeUtf8(joined))) {
+      std::string text = JoinWords(p.words, p.words.size() - 2);
+      if (!text.empty()) text += ' ';
+      text += EncodeUtf8(joined);
+      if (p.mark) text += static_cast<char>(p.mark);
+      Analysis a = AnalyzeUpTo(text, depth + 1);
+      a.reason += " ('" + EncodeUtf8(previous) + " " + last_utf8 + "' read as one word)";
+      return a;
+    }
+  }
   if (depth < 2 && p.words.size() >= 2 && IsVocative(last)) {
     // "네 고객님", "잠시만 기다려 주세요 고객님": the words before it decide
     // (one pass; a run of vocatives is dropped as one).
@@ -310,20 +379,7 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
   // The ending grammar: the longest jamo suffix wins.
   const bool hangul_end = IsHangulSyllable(last.back());
   if (hangul_end) {
-    const std::u32string jamo = ToJamo(last);
-    const internal::EndingRule* best = nullptr;
-    std::size_t best_len = 0;
-    for (const auto& rule : internal::EndingRules()) {
-      const std::u32string pattern = DecodeUtf8(rule.jamo);
-      if (pattern.size() <= best_len || pattern.size() > jamo.size()) continue;
-      if (jamo.compare(jamo.size() - pattern.size(), pattern.size(), pattern) != 0) continue;
-      // A bare vowel ending (casual -아/-어) needs a word of two or more
-      // syllables: a single syllable is more often a fragment or a noun.
-      if (pattern.size() == 1 && rule.ending == EndingClass::kCasualFinal && last.size() < 2)
-        continue;
-      best = &rule;
-      best_len = pattern.size();
-    }
+    const internal::EndingRule* best = LongestRule(last).rule;
     if (best) {
       double score = best->score;
       std::string reason(best->reason);

@@ -61,4 +61,11 @@ class KoreanAnalyzer {
 // transcript's last characters.
 Analysis SeedAnalyze(std::string_view utf8);
 
+// How a recognizer's transcript can differ from a written one, to measure the
+// analyzer's robustness (`aicc turn --eval FILE --variant …`): without
+// punctuation, without spaces, or with the last syllable split off its word
+// (a spacing error, "드립니다" → "드립니 다").
+enum class TextVariant { kAsWritten, kNoPunctuation, kNoSpaces, kSplitEnd };
+std::string MakeVariant(std::string_view utf8, TextVariant variant);
+
 }  // namespace aicc::turn

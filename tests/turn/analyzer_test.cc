@@ -186,6 +186,25 @@ TEST(AnalyzerTest, CasualCopulaOnAVowelIsNotTheConditionEnding) {
   });
 }
 
+// The recognizer's spacing errors at the end: a split-off ending is read
+// with its word (an ending that only matches across the space, a stem no
+// word ends in, or two halves of a word the analyzer knows).
+TEST(AnalyzerTest, AnEndingSplitOffByTheRecognizerIsReadWithItsWord) {
+  Check({
+      {"확인 부탁 드립니 다", E::kFormalFinal, true},
+      {"그거 벌써 했 어", E::kCasualFinal, true},
+      {"이상하 다", E::kCasualFinal, true},
+      {"해 주세 요", E::kPoliteFinal, true},
+      {"제가 할 게", E::kCasualFinal, true},
+      {"그게 아니 라", E::kConnective, false},
+      {"요금이 왜 이렇게 나왔 는지", E::kConnective, false},
+      {"그 뭐 냐", E::kFiller, false},
+      {"뭐 하는 거야 지 금", E::kCasualFinal, true},
+      {"네 고객 님", E::kBackchannel, true},
+      {"그거 다", E::kFiller, false},  // the adverb 다 ("all") still waits
+  });
+}
+
 TEST(AnalyzerTest, NounsThatLookLikeCasualFinals) {
   Check({
       {"부가 서비스 해지", E::kNoun, false},
