@@ -182,10 +182,11 @@ bool AllHangul(std::u32string_view w) {
 // A word no Korean word ends like: a verb stem whose ending the recognizer
 // split off — a past or future stem (했, 됐, 겠), -ㅂ니/-습니 before 다/까,
 // or 하/세 ("이상하 다", "해 주세 요").
-bool EndsInAStem(std::u32string_view w) {
+bool EndsInAStem(std::u32string_view w, std::size_t fragment_syllables) {
   const char32_t end = w.back();
   if (FinalConsonant(end) == U'ㅆ') return true;
-  if (end == U'하' || end == U'세') return w.size() >= 2;
+  // Nouns end in 하/세 too (부가세): only a one-syllable fragment joins them.
+  if (end == U'하' || end == U'세') return w.size() >= 2 && fragment_syllables == 1;
   if (end == U'니' && w.size() >= 2) {
     const char32_t before = FinalConsonant(w[w.size() - 2]);
     return before == U'ㅂ' || before == U'ㅁ';
@@ -292,8 +293,8 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
     // two are one word.
     const std::u32string& previous = p.words[p.words.size() - 2];
     const std::u32string joined = previous + last;
-    if (LongestRule(joined).jamo_length > ToJamo(last).size() || EndsInAStem(previous) ||
-        KnownWord(EncodeUtf8(joined))) {
+    if (LongestRule(joined).jamo_length > ToJamo(last).size() ||
+        EndsInAStem(previous, last.size()) || KnownWord(EncodeUtf8(joined))) {
       std::string text = JoinWords(p.words, p.words.size() - 2);
       if (!text.empty()) text += ' ';
       text += EncodeUtf8(joined);
