@@ -144,7 +144,7 @@ void AddTurnCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--variant", args->variant,
                   "With --eval: judge the corpus as a recognizer might write it: as-written, "
                   "no-punct, no-space, or split-end (last syllable split off its word)")
-      ->check(CLI::IsMember({"as-written", "no-punct", "no-space", "split-end"}));
+      ->check(CLI::IsMember(kVariants));
   cmd->add_flag("--errors", args->errors, "With --eval: list every misjudged line");
   cmd->callback([args, &exit_code] {
     if (!args->eval.empty()) {

@@ -111,4 +111,14 @@ char32_t FinalConsonant(char32_t syllable) {
   return kTail[(syllable - kSBase) % kTCount];
 }
 
+bool IsSpace(char32_t c) {
+  return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == 0x3000 || c == 0xA0;
+}
+
+bool IsTerminalMark(char32_t c) {
+  return c == U'.' || c == U'?' || c == U'!' || c == U',' || c == U'~' || c == 0x2026 ||
+         c == U'"' || c == U'\'' || c == 0xFF1F || c == 0xFF0E || c == 0x3002 || c == U')' ||
+         c == U']';
+}
+
 }  // namespace aicc::turn::internal

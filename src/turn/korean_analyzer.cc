@@ -14,17 +14,11 @@ using internal::DecodeUtf8;
 using internal::EncodeUtf8;
 using internal::FinalConsonant;
 using internal::IsHangulSyllable;
+using internal::IsSpace;
+using internal::IsTerminalMark;
 using internal::ToJamo;
 
-bool IsSpace(char32_t c) {
-  return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == 0x3000 || c == 0xA0;
-}
 bool IsDigit(char32_t c) { return (c >= U'0' && c <= U'9') || (c >= 0xFF10 && c <= 0xFF19); }
-bool IsTerminalMark(char32_t c) {
-  return c == U'.' || c == U'?' || c == U'!' || c == U',' || c == U'~' || c == 0x2026 ||
-         c == U'"' || c == U'\'' || c == 0xFF1F || c == 0xFF0E || c == 0x3002 || c == U')' ||
-         c == U']';
-}
 bool IsNumeralSyllable(char32_t c) {
   static constexpr std::u32string_view kNumerals = U"공영일이삼사오육륙칠팔구십백천만억";
   return kNumerals.find(c) != std::u32string_view::npos;
@@ -289,8 +283,9 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
   if (depth < 2 && p.words.size() >= 2 && last.size() <= 2 && AllHangul(last) &&
       AllHangul(p.words[p.words.size() - 2])) {
     // A recognizer's spacing error splits the end off its word ("드립니 다",
-    // "아니 라", "할 게"): when an ending only matches across the space, the
-    // two are one word.
+    // "아니 라", "할 게", "지 금"): the two are one word when an ending only
+    // matches across the space, when the word before is a bare stem, or when
+    // together they make a word the analyzer knows.
     const std::u32string& previous = p.words[p.words.size() - 2];
     const std::u32string joined = previous + last;
     if (LongestRule(joined).jamo_length > ToJamo(last).size() ||

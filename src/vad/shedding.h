@@ -9,7 +9,7 @@
 //   // to the energy VAD, and moves back when the budget grows again.
 //
 // Threading: every method is thread-safe. A stream is used by one owner and
-// costs one relaxed atomic load per chunk while nothing changes.
+// costs two relaxed atomic loads per chunk while nothing changes.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -19,4 +19,9 @@ std::u32string ToJamo(std::u32string_view text);
 // The final consonant (compatibility jamo) of a syllable, or 0.
 char32_t FinalConsonant(char32_t syllable);
 
+// Spaces (also ideographic and no-break) and the marks a transcript may end
+// with (. ? ! , ~ … quotes, brackets, full-width forms).
+bool IsSpace(char32_t c);
+bool IsTerminalMark(char32_t c);
+
 }  // namespace aicc::turn::internal
