@@ -25,6 +25,8 @@ apt_packages=(
   espeak-ng sox libsox-fmt-all
   shellcheck postgresql bc curl
   python3-onnx python3-jsonschema
+  libkainjow-mustache-dev
+  sip-tester asterisk-moh-opsound-gsm
 )
 
 sudo_cmd=()

@@ -247,6 +247,8 @@ void Call::NotifyStarted() {
   info.channel_id = customer_.id;
   info.customer_number = CustomerNumber();
   if (!agent_id_.empty()) info.agent_id = agent_id_;
+  if (!adoption_) info.answered_at = answered_at_;
+  info.adopted = adoption_.has_value();
   ctx_.observer->OnCallStarted(info);
 }
 
@@ -297,7 +299,9 @@ awaitable<void> Call::RunRouted() {
   const ControllerOptions& o = ctx_.options;
   const std::string customer_path = "/channels/" + PercentEncode(customer_.id);
   Announce("");
-  if (auto r = co_await Ari(Method::kPost, customer_path + "/answer"); !r) {
+  auto answer = co_await Ari(Method::kPost, customer_path + "/answer");
+  answered_at_ = std::chrono::system_clock::now();
+  if (auto& r = answer; !r) {
     if (r.error().NotFound()) {
       Status(customer_.id).gone = true;
     } else {
@@ -513,6 +517,7 @@ awaitable<void> Call::RunDialplan() {
   const ControllerOptions& o = ctx_.options;
   const std::string customer_path = "/channels/" + PercentEncode(customer_.id);
   Announce(" (dialplan routing)");
+  answered_at_ = std::chrono::system_clock::now();
   NotifyStarted();
   co_await SetUpAnalysis(chains_[0]);
   co_await SetUpAnalysis(chains_[1]);

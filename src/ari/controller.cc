@@ -373,6 +373,7 @@ awaitable<void> CallController::Impl::Reconcile(std::shared_ptr<Impl> self) {
     for (auto& c : *channel_list) snapshot.channels.emplace(c.id, std::move(c));
     for (auto& b : *bridge_list) snapshot.bridges.emplace(b.id, std::move(b));
     self->ApplySnapshot(snapshot, calls_before);
+    if (!self->reconcile_again) self->ctx.observer->OnReconciled();
   } while (self->reconcile_again && !self->stopping);
   self->reconciling = false;
 }

@@ -54,6 +54,14 @@ struct CallInfo {
   std::string channel_id;  // the customer's channel
   std::string customer_number;
   std::optional<std::string> agent_id;  // "agent01"; nullopt when not (yet) known
+  // When the call was answered (routing = ari) or entered aicc's application
+  // (routing = dialplan): the origin of the call's timeline (turn
+  // start_time/end_time). nullopt for a call re-adopted after a restart,
+  // whose origin is the one the first process used (the journal has it).
+  std::optional<std::chrono::system_clock::time_point> answered_at;
+  // True when a restarted aicc took over a call that an earlier process
+  // started: its metadata_start was already sent and its seq goes on.
+  bool adopted = false;
 };
 
 // Implemented by the pipeline. Called from the controller's strands;
@@ -75,6 +83,10 @@ class CallObserver {
   virtual void OnCallEnded(const std::string& call_id, std::string_view end_reason) = 0;
   // Snoop/ExternalMedia failed twice: the call goes on without analysis.
   virtual void OnAnalysisUnavailable(const std::string& call_id, std::string_view why) = 0;
+  // After each successful reconcile with Asterisk (the first one follows the
+  // first connect): every call aicc can re-adopt has had OnCallStarted by
+  // now, so calls an earlier process left open and nobody adopted are over.
+  virtual void OnReconciled() {}
 };
 
 enum class Routing { kAri, kDialplan };

@@ -190,6 +190,8 @@ class Call : public std::enable_shared_from_this<Call> {
   std::vector<std::string> failed_channel_deletes_;
   std::vector<std::string> failed_bridge_deletes_;
   bool started_notified_ = false;
+  // The origin of the call's timeline (CallInfo::answered_at).
+  std::chrono::system_clock::time_point answered_at_ = std::chrono::system_clock::now();
   bool ended_notified_ = false;
 };
 
