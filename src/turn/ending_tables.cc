@@ -48,7 +48,6 @@ constexpr EndingRule kRules[] = {
     {"ㅇㅏ", E::kCasualFinal, 0.68, "casual final -아"},
     {"ㅇㅓ", E::kCasualFinal, 0.68, "casual final -어"},
     {"ㄷㅙ", E::kCasualFinal, 0.7, "casual final -돼"},
-    {"ㅇㅘ", E::kCasualFinal, 0.62, "casual final -와"},
     {"ㅇㅝ", E::kCasualFinal, 0.68, "casual final -워"},
     {"ㅃㅏ", E::kCasualFinal, 0.66, "casual final -빠 (바빠)"},
     {"ㅍㅏ", E::kCasualFinal, 0.66, "casual final -파 (아파)"},
@@ -56,14 +55,12 @@ constexpr EndingRule kRules[] = {
     {"ㄴㅏ", E::kCasualFinal, 0.6, "casual question -나"},
     {"ㄱㅓㅇㅑ", E::kCasualFinal, 0.8, "casual copula -거야"},
     {"ㅇㅣㅇㅑ", E::kCasualFinal, 0.75, "casual copula -이야"},
-    // -야 after a vowel is the casual copula on these words, not the
-    // condition -아야/-어야 (no verb stem ends so).
+    // -야 after any other vowel is read by what precedes it
+    // (clause_context.cc): the copula on a noun (실수야, 공짜야) or the
+    // condition -아야/-어야 (와야, 바꿔야).
     {"ㅇㅏㄴㅣㅇㅑ", E::kCasualFinal, 0.8, "casual negative copula 아니야"},
-    {"ㅇㅓㄷㅣㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 어디"},
-    {"ㄴㅜㄱㅜㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 누구"},
-    {"ㅇㅓㄹㅁㅏㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 얼마"},
-    {"ㅇㅓㄴㅈㅔㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 언제"},
-    {"ㅈㅣㄴㅉㅏㅇㅑ", E::kCasualFinal, 0.75, "casual copula on 진짜"},
+    {"ㄱㅜㅁㅓㄴ", E::kCasualFinal, 0.82, "casual exclamation -구먼"},
+    {"ㄱㅜㅁㅏㄴ", E::kCasualFinal, 0.8, "casual exclamation -구만 (spelling of -구먼)"},
     {"ㄹㅏ", E::kCasualFinal, 0.65, "casual imperative -라"},
     {"ㅇㅏㄴㅣㄹㅏ", E::kConnective, 0.2, "connective 아니라 (not this, but …)"},
     {"ㅎㅏㅈㅏ", E::kCasualFinal, 0.8, "propositive -자 (하자)"},
@@ -103,6 +100,80 @@ constexpr EndingRule kRules[] = {
     {"ㄱㅣㄹㄹㅐ", E::kConnective, 0.15, "connective -길래"},
     {"ㄷㅡㅅㅣ", E::kConnective, 0.2, "connective -듯이"},
     {"ㄹㅅㅜㄹㅗㄱ", E::kConnective, 0.15, "connective -ㄹ수록"},
+    // An indirect question -ㄹ지/-을지 left hanging ("도착할지", "될지"):
+    // written by the common vowel stems + ㄹ, because ㄹ-stem verbs take the
+    // casual final -지 the same way (알지, 힘들지, 멀지).
+    {"ㅇㅡㄹㅈㅣ", E::kConnective, 0.15, "indirect question -을지"},
+    {"ㅎㅏㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (할지)"},
+    {"ㄷㅚㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (될지)"},
+    {"ㄱㅏㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (갈지)"},
+    {"ㅇㅗㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (올지)"},
+    {"ㅂㅗㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (볼지)"},
+    {"ㅈㅜㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (줄지)"},
+    {"ㄹㅣㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (걸릴지, 드릴지)"},
+    {"ㅅㅣㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (하실지)"},
+    // 위하다/대하다 … + -어 as postpositions ("처리를 위해서", "요금에 대해"):
+    // the phrase waits for its predicate.
+    {"ㅇㅟㅎㅐ", E::kConnective, 0.15, "위해 (for), waiting for its predicate"},
+    {"ㅇㅟㅎㅐㅅㅓ", E::kConnective, 0.12, "위해서 (for), waiting for its predicate"},
+    {"ㄷㅐㅎㅐ", E::kConnective, 0.15, "대해 (about), waiting for its predicate"},
+    {"ㄱㅘㄴㅎㅐ", E::kConnective, 0.15, "관해 (about), waiting for its predicate"},
+    {"ㅇㅢㅎㅐ", E::kConnective, 0.15, "의해 (by), waiting for its predicate"},
+    {"ㅂㅣㅎㅐ", E::kConnective, 0.15, "비해 (compared with), waiting for its predicate"},
+    // --- regional endings callers use (이기갑 2003, 『국어 방언 문법』,
+    // 태학사: 동남(경상), 서남(전라), 중부(충청) 방언의 종결어미; regional
+    // entries 「방언」 of 국립국어원 『표준국어대사전』/우리말샘) ---
+    // 경상: -노 wh-question on a predicate (뭐 하노, 어디 가노), -나 yes/no
+    // question (above), -꼬 wh-question on a noun or -ㄹ (뭐꼬, 우짜꼬, 할꼬),
+    // -능교/-는교 polite question (하능교), -데이 emphatic declarative
+    // (고맙데이), -심더/-ㅂ니더 formal (했심더), -제 confirmation (맞제, 했제).
+    {"ㄴㅗ", E::kCasualFinal, 0.75, "경상 wh-question -노"},
+    {"ㄲㅗ", E::kCasualFinal, 0.72, "경상 wh-question -꼬/-ㄹ꼬"},
+    {"ㄹㅏㄲㅗ", E::kConnective, 0.2, "경상 intention -ㄹ라꼬 (= -려고)"},
+    {"ㄷㅏㄲㅗ", E::kConnective, 0.2, "경상 quotative -다꼬 (= -다고)"},
+    {"ㄴㅡㅇㄱㅛ", E::kFormalFinal, 0.9, "경상 polite question -능교"},
+    {"ㄴㅡㄴㄱㅛ", E::kFormalFinal, 0.9, "경상 polite question -는교"},
+    {"ㄷㅔㅇㅣ", E::kCasualFinal, 0.8, "경상 emphatic declarative -데이"},
+    {"ㅅㅣㅁㄷㅓ", E::kFormalFinal, 0.93, "경상 formal declarative -심더"},
+    {"ㅂㄴㅣㄷㅓ", E::kFormalFinal, 0.93, "경상 formal declarative -ㅂ니더"},
+    // 경상 polite -예 where the standard has -요 (되지예, 그래예, 하네예) and
+    // the imperative -래이/-그래이 (가래이, 조심하래이).
+    {"ㅈㅣㅇㅖ", E::kPoliteFinal, 0.88, "경상 polite final -지예"},
+    {"ㄹㅐㅇㅖ", E::kPoliteFinal, 0.88, "경상 polite final -래예 (그래예)"},
+    {"ㄴㅔㅇㅖ", E::kPoliteFinal, 0.88, "경상 polite final -네예"},
+    {"ㄹㅐㅇㅣ", E::kCasualFinal, 0.78, "경상 imperative -래이/-그래이"},
+    {"ㅆㅈㅔ", E::kCasualFinal, 0.72, "경상/전라 confirmation -제 (했제)"},
+    {"ㅈㅈㅔ", E::kCasualFinal, 0.72, "경상/전라 confirmation -제 (맞제)"},
+    {"ㅎㅈㅔ", E::kCasualFinal, 0.72, "경상/전라 confirmation -제 (좋제, 그렇제)"},
+    // 충청: polite -유 where the standard has -요 (그래유, 갈게유, 했는디유),
+    // -슈 (= -세요/-어요: 했슈, 가슈), casual -여 (뭐 하는 거여, 그려), the
+    // connective -는디 (= -는데). Nouns ending in 유/슈 are listed after it.
+    {"ㅇㅠ", E::kPoliteFinal, 0.88, "충청 polite final -유"},
+    {"ㅅㅠ", E::kPoliteFinal, 0.88, "충청 polite final -슈"},
+    {"ㄱㅓㅇㅕ", E::kCasualFinal, 0.78, "충청 casual copula -거여"},
+    {"ㄴㄷㅣ", E::kConnective, 0.15, "충청/전라 connective -는디/-ㄴ디 (= -는데)"},
+    {"ㅇㅣㅇㅠ", E::kNoun, 0.3, "noun 이유, not 충청 -유"},
+    {"ㅇㅜㅇㅠ", E::kNoun, 0.3, "noun 우유, not 충청 -유"},
+    {"ㅈㅏㅇㅠ", E::kNoun, 0.3, "noun 자유, not 충청 -유"},
+    {"ㅇㅕㅇㅠ", E::kNoun, 0.3, "noun 여유, not 충청 -유"},
+    {"ㅅㅓㄱㅇㅠ", E::kNoun, 0.3, "noun 석유, not 충청 -유"},
+    {"ㅈㅜㅇㅠ", E::kNoun, 0.3, "noun 주유, not 충청 -유"},
+    {"ㄱㅕㅇㅇㅠ", E::kNoun, 0.3, "noun 경유, not 충청 -유"},
+    {"ㅅㅏㅇㅠ", E::kNoun, 0.3, "noun 사유, not 충청 -유"},
+    {"ㅂㅗㅇㅠ", E::kNoun, 0.3, "noun 보유, not 충청 -유"},
+    {"ㅅㅗㅇㅠ", E::kNoun, 0.3, "noun 소유, not 충청 -유"},
+    {"ㄱㅗㅇㅇㅠ", E::kNoun, 0.3, "noun 공유, not 충청 -유"},
+    {"ㅂㅜㄴㅇㅠ", E::kNoun, 0.3, "noun 분유, not 충청 -유"},
+    {"ㅇㅣㅅㅠ", E::kNoun, 0.3, "noun 이슈, not 충청 -슈"},
+    {"ㅌㅣㅅㅠ", E::kNoun, 0.3, "noun 티슈, not 충청 -슈"},
+    // 전라: -잉 after a final (먹었어잉, 고마워요잉), -지라/-지라우 (했지라),
+    // emphatic -당께/-랑께 (보냈당께), and the connective -응께/-니께 (= -니까).
+    {"ㅇㅣㅇ", E::kCasualFinal, 0.75, "전라 final -잉"},
+    {"ㅈㅣㄹㅏ", E::kCasualFinal, 0.8, "전라 final -지라"},
+    {"ㅈㅣㄹㅏㅇㅜ", E::kPoliteFinal, 0.88, "전라 polite final -지라우"},
+    {"ㄷㅏㅇㄲㅔ", E::kCasualFinal, 0.8, "전라 emphatic final -당께"},
+    {"ㅇㅡㅇㄲㅔ", E::kConnective, 0.15, "전라 connective -응께 (= -니까)"},
+    {"ㄴㅣㄲㅔ", E::kConnective, 0.15, "전라/충청 connective -니께 (= -니까)"},
     // --- particles after a noun, with no predicate yet ---
     {"ㄹㅡㄹ", E::kParticle, 0.12, "object particle -를"},
     {"ㅇㅡㄹ", E::kParticle, 0.12, "object particle -을"},
@@ -154,16 +225,39 @@ constexpr std::string_view kFillers[] = {
 
 // A final sentence followed by one of these is still going on.
 constexpr std::string_view kTrailingWords[] = {
-    "그리고",   "근데",   "그런데", "그럼",   "그러면",   "그래서", "다만",
-    "왜냐하면", "하지만", "그러나", "아니면", "또",       "또는",   "그러니까",
-    "그치만",   "그니까", "혹은",   "그래도", "그러다가",
+    "그리고",
+    "근데",
+    "그런데",
+    "그럼",
+    "그러면",
+    "그래서",
+    "다만",
+    "왜냐하면",
+    "하지만",
+    "그러나",
+    "아니면",
+    "또",
+    "또는",
+    "그러니까",
+    "그치만",
+    "그니까",
+    "혹은",
+    "그래도",
+    "그러다가",
+    // 전라/경상 spoken forms of 그러니까, 그리고, 그래서.
+    "그랑께",
+    "긍께",
+    "그니께",
+    "그라고",
+    "그래갖고",
 };
 
 // Adverbs that need a predicate after them.
 constexpr std::string_view kDanglingAdverbs[] = {
-    "좀",   "혹시", "그냥", "아마",   "진짜", "너무",   "다시",   "먼저",   "제일",   "많이",
-    "지금", "아직", "이미", "벌써",   "다",   "갑자기", "또다시", "아까",   "이따",   "바로",
-    "계속", "조금", "잠깐", "잠깐만", "언제", "어디",   "왜",     "어떻게", "얼마나", "같이",
+    "좀",     "혹시",   "그냥", "아마", "진짜", "너무",   "다시",   "먼저",   "제일",
+    "많이",   "지금",   "아직", "이미", "벌써", "다",     "갑자기", "또다시", "아까",
+    "이따",   "바로",   "계속", "조금", "잠깐", "잠깐만", "언제",   "어디",   "왜",
+    "어떻게", "얼마나", "같이", "자꾸", "자주", "거의",   "항상",
 };
 
 // Adverbs a speaker adds after a closed sentence ("됐어요 그냥"): a subset

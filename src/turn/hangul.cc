@@ -111,6 +111,11 @@ char32_t FinalConsonant(char32_t syllable) {
   return kTail[(syllable - kSBase) % kTCount];
 }
 
+char32_t Vowel(char32_t syllable) {
+  if (!IsHangulSyllable(syllable)) return 0;
+  return static_cast<char32_t>(0x314F + (syllable - kSBase) % (kVCount * kTCount) / kTCount);
+}
+
 bool IsSpace(char32_t c) {
   return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == 0x3000 || c == 0xA0;
 }

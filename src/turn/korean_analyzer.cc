@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "turn/internal/clause_context.h"
 #include "turn/internal/hangul.h"
 #include "turn/internal/tables.h"
 
@@ -152,19 +153,34 @@ struct RuleMatch {
   std::size_t jamo_length = 0;  // of the matched pattern
 };
 
+// The rule table with its patterns decoded once (the table is UTF-8 for
+// readability; matching needs code points).
+struct DecodedRule {
+  std::u32string pattern;
+  const internal::EndingRule* rule;
+};
+
+const std::vector<DecodedRule>& DecodedRules() {
+  static const std::vector<DecodedRule> rules = [] {
+    std::vector<DecodedRule> out;
+    for (const auto& rule : internal::EndingRules()) out.push_back({DecodeUtf8(rule.jamo), &rule});
+    return out;
+  }();
+  return rules;
+}
+
 // The ending grammar on one word: the longest jamo suffix wins.
 RuleMatch LongestRule(std::u32string_view word) {
   const std::u32string jamo = ToJamo(word);
   RuleMatch best;
-  for (const auto& rule : internal::EndingRules()) {
-    const std::u32string pattern = DecodeUtf8(rule.jamo);
+  for (const auto& [pattern, rule] : DecodedRules()) {
     if (pattern.size() <= best.jamo_length || pattern.size() > jamo.size()) continue;
     if (jamo.compare(jamo.size() - pattern.size(), pattern.size(), pattern) != 0) continue;
     // A bare vowel ending (casual -아/-어) needs a word of two or more
     // syllables: a single syllable is more often a fragment or a noun.
-    if (pattern.size() == 1 && rule.ending == EndingClass::kCasualFinal && word.size() < 2)
+    if (pattern.size() == 1 && rule->ending == EndingClass::kCasualFinal && word.size() < 2)
       continue;
-    best = {&rule, pattern.size()};
+    best = {rule, pattern.size()};
   }
   return best;
 }
@@ -288,8 +304,13 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
     // together they make a word the analyzer knows.
     const std::u32string& previous = p.words[p.words.size() - 2];
     const std::u32string joined = previous + last;
+    // 야 alone is the copula (or a vocative) split off a noun: "실수 야".
+    const bool copula = last == U"야" && internal::FinalConsonant(previous.back()) == 0;
+    const std::u32string_view before_previous =
+        p.words.size() >= 3 ? std::u32string_view(p.words[p.words.size() - 3]) : U"";
     if (LongestRule(joined).jamo_length > ToJamo(last).size() ||
-        EndsInAStem(previous, last.size()) || KnownWord(EncodeUtf8(joined))) {
+        EndsInAStem(previous, last.size()) || KnownWord(EncodeUtf8(joined)) || copula ||
+        internal::JoinsAsContracted(previous, last, before_previous, LongestRule(joined).rule)) {
       std::string text = JoinWords(p.words, p.words.size() - 2);
       if (!text.empty()) text += ' ';
       text += EncodeUtf8(joined);
@@ -335,6 +356,18 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
                   last);
     }
   }
+  if (depth < 2 && p.words.size() >= 2 && last_utf8 == "뭐") {
+    // A resigned 뭐 after a closed sentence ("내가 하지 뭐", "할 수 없지 뭐":
+    // 표준국어대사전 「뭐」 감탄사 ③, giving up or making light of it) ends
+    // it; after anything else it is a filler searching for a word.
+    const Analysis a = AnalyzeUpTo(JoinWords(p.words, p.words.size() - 1), depth + 1);
+    const bool closed = a.ending == EndingClass::kFormalFinal ||
+                        a.ending == EndingClass::kPoliteFinal ||
+                        a.ending == EndingClass::kCasualFinal;
+    if (closed && a.complete()) {
+      return Make(a.ending, 0.62, a.reason + ", then a resigned '뭐'", last);
+    }
+  }
   if (InList(internal::Fillers(), last_utf8)) {
     return Make(EndingClass::kFiller, 0.1, "filler '" + last_utf8 + "' at the end", last);
   }
@@ -375,7 +408,33 @@ Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
   // The ending grammar: the longest jamo suffix wins.
   const bool hangul_end = IsHangulSyllable(last.back());
   if (hangul_end) {
+    if (last == U"나" && p.words.size() == 1) {
+      // Alone, 나 is the pronoun "I", not the question -나 on a stem.
+      return Make(EndingClass::kNoun, 0.3, "pronoun '나' alone", last);
+    }
     const internal::EndingRule* best = LongestRule(last).rule;
+    const std::u32string_view before =
+        p.words.size() >= 2 ? std::u32string_view(p.words[p.words.size() - 2]) : U"";
+    const std::u32string_view before_that =
+        p.words.size() >= 3 ? std::u32string_view(p.words[p.words.size() - 3]) : U"";
+    // Endings whose spelling is ambiguous: the words before them decide.
+    std::optional<internal::ContextReading> reading;
+    if (best && best->ending == EndingClass::kConnective && last.back() == U'야')
+      reading = internal::ReadCopulaOrCondition(last, before);
+    if (!reading) reading = internal::ReadContractedFinal(last, before, before_that, best);
+    if (!reading && internal::IsTagAigA(last, before)) {
+      reading = internal::ContextReading{EndingClass::kCasualFinal, 0.75,
+                                         "경상 tag question 아이가 (= 아니냐)"};
+    }
+    if (reading) {
+      double score = reading->score;
+      std::string reason(reading->reason);
+      if (p.mark == U',' && score > 0.3) {
+        score = 0.3;
+        reason += ", followed by a comma";
+      }
+      return Make(reading->ending, score, reason, last);
+    }
     if (best) {
       double score = best->score;
       std::string reason(best->reason);

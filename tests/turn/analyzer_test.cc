@@ -186,6 +186,108 @@ TEST(AnalyzerTest, CasualCopulaOnAVowelIsNotTheConditionEnding) {
   });
 }
 
+// A stem fused with the casual -아/-어 (멈추+어 → 멈춰, 가+아 → 가) is told
+// from a noun or a particle spelled the same by the word before it.
+TEST(AnalyzerTest, ContractedCasualFinalsAreReadFromTheWordsBeforeThem) {
+  Check({
+      {"화면이 자꾸 멈춰", E::kCasualFinal, true},  // ㅝ: no noun ends so
+      {"앱이 자꾸 꺼져", E::kCasualFinal, true},    // ㅕ
+      {"배송이 왜 이렇게 느려", E::kCasualFinal, true},
+      {"버튼이 안 눌려", E::kCasualFinal, true},
+      {"요금이 너무 비싸", E::kCasualFinal, true},  // ㅏ after an adverb
+      {"문자 다시 보내", E::kCasualFinal, true},    // ㅐ after an adverb
+      {"나 지금 집에 가", E::kCasualFinal, true},   // 가 after a particle
+      {"택배가 아직 안 와", E::kCasualFinal, true},
+      {"요즘 잠을 통 못 자", E::kCasualFinal, true},
+      {"이제 거의 끝나 가", E::kCasualFinal, true},  // auxiliary 가 after -아
+      {"나 지금 버스 타", E::kCasualFinal, true},    // a verb whatever precedes
+      {"결제가 또 안 되", E::kCutoff, false},        // 되 is a bare stem (되+어 → 돼)
+      {"엄마 지금 나가", E::kCasualFinal, true},     // compound verb, not -가
+      {"택배가 안 들어와", E::kCasualFinal, true},
+      // Must stay incomplete: nouns and particles spelled like them.
+      {"우리 회사", E::kNoun, false},
+      {"아 그 사과", E::kParticle, false},
+      {"내 친구 아내", E::kNoun, false},
+      {"내 차", E::kCutoff, false},
+      {"우리 손녀", E::kNoun, false},  // 녀 needs an adverb before it
+      {"지금 회사", E::kNoun, false},  // a time word is no predicate cue
+      {"지금 엄마가", E::kParticle, false},
+      {"카메라가", E::kParticle, false},
+      {"제 친구와", E::kParticle, false},  // 와 was listed twice (final and particle)
+      {"엄마 가", E::kParticle, false},    // a particle split off, not the verb
+      {"화면이 자꾸 멈춰서", E::kConnective, false},
+      {"화면이 자꾸", E::kFiller, false},
+  });
+}
+
+TEST(AnalyzerTest, CopulaYaIsToldFromTheConditionByWhatPrecedesIt) {
+  Check({
+      {"그게 내 실수야", E::kCasualFinal, true},      // ㅜ: no stem + -어 ends so
+      {"이건 할인 쿠폰이야", E::kCasualFinal, true},  // -이야 after a consonant
+      {"그거 완전 사기야", E::kCasualFinal, true},
+      {"이거 공짜야", E::kCasualFinal, true},  // a two-syllable noun, no verb cue
+      {"이번이 벌써 세 번째야", E::kCasualFinal, true},
+      {"이게 다야", E::kCasualFinal, true},
+      {"밥 먹었어 민지야", E::kCasualFinal, true},  // a name called after a sentence
+      // The condition stays incomplete.
+      {"본인이 직접 와야", E::kConnective, false},
+      {"먼저 로그인을 해야", E::kConnective, false},
+      {"비밀번호를 바꿔야", E::kConnective, false},
+      {"통장이 있어야", E::kConnective, false},
+      {"적어도 사흘은 기다려야", E::kConnective, false},
+      {"결제가 돼야", E::kConnective, false},
+      {"돈을 빨리 보내야", E::kConnective, false},  // an adverb before: a verb
+  });
+}
+
+// Each form: 이기갑 (2003) 『국어 방언 문법』 and the 「방언」 entries of
+// 표준국어대사전/우리말샘 (ending_tables.cc).
+TEST(AnalyzerTest, RegionalFinalEndingsAreComplete) {
+  Check({
+      {"어디 가노", E::kCasualFinal, true},         // 경상 wh-question
+      {"밥은 묵었나", E::kCasualFinal, true},       // 경상 yes/no question
+      {"이거 얼마 하능교", E::kFormalFinal, true},  // 경상 polite question
+      {"억수로 고맙데이", E::kCasualFinal, true},
+      {"이게 뭐꼬", E::kCasualFinal, true},
+      {"그래 알았다 아이가", E::kCasualFinal, true},
+      {"그거 어제 했심더", E::kFormalFinal, true},
+      {"맞제", E::kCasualFinal, true},
+      {"그래유", E::kPoliteFinal, true},  // 충청
+      {"아직 안 왔슈", E::kPoliteFinal, true},
+      {"돈은 어제 보냈는디유", E::kPoliteFinal, true},
+      {"뭐 하는 거여", E::kCasualFinal, true},
+      {"밥 먹었어잉", E::kCasualFinal, true},  // 전라
+      {"그거 내가 했지라", E::kCasualFinal, true},
+      {"어제 분명히 보냈당께", E::kCasualFinal, true},
+      // Regional connectives and nouns spelled like the endings stay open.
+      {"내가 어제 전화를 했는디", E::kConnective, false},
+      {"돈이 없응께", E::kConnective, false},
+      {"가 볼라꼬", E::kConnective, false},
+      {"그 이유", E::kNoun, false},
+      {"우리 아이가", E::kParticle, false},
+      {"그 결제", E::kNoun, false},
+      {"이거 어제 했는데 그랑께", E::kTrailingWord, false},
+  });
+}
+
+TEST(AnalyzerTest, ResignedMwoHangingQuestionsAndPostpositions) {
+  Check({
+      {"그냥 내가 하지 뭐", E::kCasualFinal, true},
+      {"할 수 없지 뭐", E::kCasualFinal, true},
+      {"그 뭐", E::kFiller, false},  // a filler after a hesitation
+      {"그래서 뭐", E::kFiller, false},
+      {"사람 참 많구먼", E::kCasualFinal, true},
+      {"벌써 다 팔렸구만", E::kCasualFinal, true},
+      {"내일까지 도착할지", E::kConnective, false},
+      {"이게 환불이 될지", E::kConnective, false},
+      {"괜찮을지", E::kConnective, false},
+      {"너도 알지", E::kCasualFinal, true},  // an ㄹ-stem with -지 stays final
+      {"빠른 처리를 위해서", E::kConnective, false},
+      {"본인 확인을 위해", E::kConnective, false},
+      {"요금에 대해", E::kConnective, false},
+  });
+}
+
 // The recognizer's spacing errors at the end: a split-off ending is read
 // with its word (an ending that only matches across the space, a stem no
 // word ends in, or two halves of a word the analyzer knows).

@@ -18,6 +18,8 @@ bool IsHangulSyllable(char32_t c);
 std::u32string ToJamo(std::u32string_view text);
 // The final consonant (compatibility jamo) of a syllable, or 0.
 char32_t FinalConsonant(char32_t syllable);
+// The vowel (compatibility jamo ㅏ..ㅣ) of a syllable, or 0.
+char32_t Vowel(char32_t syllable);
 
 // Spaces (also ideographic and no-break) and the marks a transcript may end
 // with (. ? ! , ~ … quotes, brackets, full-width forms).
