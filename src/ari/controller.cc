@@ -144,6 +144,7 @@ struct CallController::Impl : std::enable_shared_from_this<Impl> {
     static core::MetricsRegistry unused;
     metrics = m ? m : &unused;
     ctx.options = std::move(o);
+    ctx.incarnation = NewIncarnation();
     ctx.observer = &obs;
     ctx.agents = &agents;
     auto& mt = ctx.metrics;

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <random>
+
 namespace aicc::ari {
 namespace {
 
@@ -40,15 +43,23 @@ std::optional<std::string_view> RoleOfHelper(std::string_view id) {
   return id.substr(kIdPrefix.size() + kUuidLength + 1);
 }
 
-std::string AgentRole(int attempt) { return fmt::format("agent-{}", attempt); }
-std::string SnoopRole(std::string_view spy, int attempt) {
-  return fmt::format("snoop-{}-{}", spy, attempt);
+std::string NewIncarnation() {
+  std::random_device device;
+  std::uniform_int_distribution<std::uint32_t> pick(0, 0xffffff);
+  return fmt::format("{:06x}", pick(device));
 }
-std::string BridgeRole(std::string_view spy, int attempt) {
-  return fmt::format("bridge-{}-{}", spy, attempt);
+
+std::string AgentRole(std::string_view incarnation, int attempt) {
+  return fmt::format("agent-{}-{}", incarnation, attempt);
 }
-std::string MediaRole(std::string_view spy, int attempt) {
-  return fmt::format("media-{}-{}", spy, attempt);
+std::string SnoopRole(std::string_view spy, std::string_view incarnation, int attempt) {
+  return fmt::format("snoop-{}-{}-{}", spy, incarnation, attempt);
+}
+std::string BridgeRole(std::string_view spy, std::string_view incarnation, int attempt) {
+  return fmt::format("bridge-{}-{}-{}", spy, incarnation, attempt);
+}
+std::string MediaRole(std::string_view spy, std::string_view incarnation, int attempt) {
+  return fmt::format("media-{}-{}-{}", spy, incarnation, attempt);
 }
 
 }  // namespace aicc::ari

@@ -334,9 +334,12 @@ TEST_F(ControllerTest, HappyPathRoutesToAnAgentAndSnoopsBothVoices) {
   EXPECT_EQ(requests[originate].Param("timeout"), "2");
   for (const auto& s : streams) {
     const core::Speaker speaker = s.spy == "in" ? core::Speaker::kCustomer : core::Speaker::kAgent;
-    const std::size_t add =
-        index("POST", "/addChannel", "channel",
-              HelperId(call.info.call_id, SnoopRole(s.spy, 1)) + "," + s.media_channel);
+    const std::string snoop_prefix = HelperId(call.info.call_id, "snoop-" + s.spy + "-");
+    const std::size_t add = IndexOf(requests, [&](const fakes::RecordedRequest& r) {
+      const std::string channels = r.Param("channel");
+      return r.method == "POST" && r.path.ends_with("/addChannel") &&
+             channels.starts_with(snoop_prefix) && channels.ends_with("," + s.media_channel);
+    });
     ASSERT_LT(add, requests.size()) << s.media_channel;
     EXPECT_LE(call.requests_before_source[speaker], add)
         << "the source must be registered before the ExternalMedia channel joins its bridge";
@@ -365,6 +368,116 @@ TEST_F(ControllerTest, HappyPathRoutesToAnAgentAndSnoopsBothVoices) {
   const std::string second = fake_->StartCall("01099998888");
   ASSERT_TRUE(WaitUntil([&] { return SetUp(second); }, 10s));
   EXPECT_EQ(recorder_->ByChannel(second)->info.agent_id, "agent01");
+  StopController();
+}
+
+// A real Asterisk 22 sends a helper's StasisStart up to ~100 ms after the
+// HTTP answer that created it, and answers addChannel with 422 until then.
+// The controller waits for the event: no chain fails, no speaker is lost.
+TEST_F(ControllerTest, HelpersJoinTheirBridgeOnlyAfterEnteringTheApp) {
+  auto fo = FakeOptions();
+  fo.helper_start = fakes::HelperStart::kAfterResponse;
+  fo.helper_start_max_delay = 300ms;
+  StartFake(fo);
+  for (const char* agent : {"agent01", "agent02", "agent03"}) {
+    fake_->SetAgent(agent, AgentBehavior::kAnswer);
+  }
+  auto o = Options();
+  o.agents = {"agent01", "agent02", "agent03"};
+  StartController(o);
+  std::vector<std::string> customers;
+  for (int i = 0; i < 3; ++i)
+    customers.push_back(fake_->StartCall("0101234567" + std::to_string(i)));
+  for (const auto& c : customers) {
+    ASSERT_TRUE(WaitUntil([&] { return SetUp(c); }, 15s)) << c;
+    const auto call = recorder_->ByChannel(c);
+    EXPECT_EQ(call->sources.size(), 2u) << "both speakers analysed";
+    EXPECT_TRUE(call->unavailable.empty());
+  }
+  for (const auto& r : fake_->Requests()) {
+    if (r.path.ends_with("/addChannel")) {
+      EXPECT_NE(r.status, 422u) << r.Line() << " " << r.Param("channel");
+    }
+  }
+  EXPECT_EQ(Counter("aicc_ari_analysis_setup_failures_total"), 0u);
+  for (const auto& c : customers) fake_->HangUp(c);
+  ASSERT_TRUE(WaitUntil([&] { return NoAiccObjects(); }, 10s)) << FirstAiccObject();
+  StopController();
+}
+
+// After a kill -9 the Asterisk side of a call is as the dead process left
+// it: the main bridge with customer and agent, and a full analysis chain
+// per speaker whose ExternalMedia channels still stream. A new process
+// destroys those, builds its own under new ids, and so ends with exactly
+// one stream per speaker; nothing is left after the hang-up.
+TEST_F(ControllerTest, AKilledAiccsHelpersAreReplacedNotDoubled) {
+  StartFake(FakeOptions());
+  fake_->SetAgent("agent01", AgentBehavior::kAnswer);
+  const std::string call_id = "0b7a0a4e-9d6c-4e0a-a1a1-0123456789ab";
+  const std::string customer = "1795480000.5";
+  fake_->AddRawChannel(customer, "PJSIP/customer-00000005", "customer", true, "01012345678");
+  const std::string agent = HelperId(call_id, "agent-1");  // an older version's ids
+  fake_->AddRawChannel(agent, "PJSIP/agent01-00000006", "agent", true);
+  fake_->AddRawBridge(HelperId(call_id, kMainBridgeRole), {customer, agent});
+  std::vector<std::string> old_helpers;
+  for (const std::string spy : {"in", "out"}) {
+    const std::string snoop = HelperId(call_id, "snoop-" + spy + "-1");
+    const std::string media = HelperId(call_id, "media-" + spy + "-1");
+    fake_->AddRawChannel(snoop, "Snoop/" + customer + "-0000000" + spy, "snoop", true);
+    fake_->AddRawChannel(media, "UnicastRTP/127.0.0.1:12345-0x7f00" + spy, "media", true);
+    fake_->AddRawBridge(HelperId(call_id, "bridge-" + spy + "-1"), {snoop, media});
+    old_helpers.insert(old_helpers.end(),
+                       {snoop, media, HelperId(call_id, "bridge-" + spy + "-1")});
+  }
+  StartController(Options());
+  ASSERT_TRUE(WaitUntil([&] { return SetUp(customer); }, 10s));
+  EXPECT_EQ(recorder_->ByChannel(customer)->info.call_id, call_id);
+  EXPECT_TRUE(recorder_->ByChannel(customer)->info.adopted);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        for (const auto& id : old_helpers) {
+          if (fake_->Channel(id) || fake_->Bridge(id)) return false;
+        }
+        return true;
+      },
+      10s))
+      << "the dead process's helpers are destroyed";
+  std::map<std::string, int> per_spy;
+  for (const auto& st : fake_->RtpStreams()) {
+    if (st.target_channel == customer) ++per_spy[st.spy];
+  }
+  EXPECT_EQ(per_spy["in"], 1);
+  EXPECT_EQ(per_spy["out"], 1);
+  for (const auto& c : fake_->Channels()) {
+    if (c.kind == "snoop" || c.kind == "media") {
+      EXPECT_EQ(std::find(old_helpers.begin(), old_helpers.end(), c.id), old_helpers.end())
+          << c.id << " reuses an id of the dead process";
+    }
+  }
+  fake_->HangUp(customer);
+  ASSERT_TRUE(WaitUntil([&] { return fake_->Channels().empty() && fake_->Bridges().empty(); }, 10s))
+      << FirstAiccObject();
+  StopController();
+}
+
+// After an Asterisk restart, registered agents read "offline" until their
+// next qualify. With no online agent free, aicc tries them (an agent with
+// no contact at all fails at once) instead of leaving the caller waiting.
+TEST_F(ControllerTest, AgentsReportedOfflineAreTheLastResort) {
+  StartFake(FakeOptions());
+  fake_->SetAgent("agent01", AgentBehavior::kOffline);
+  fake_->SetAgent("agent02", AgentBehavior::kNotQualified);
+  auto o = Options();
+  o.agents = {"agent01", "agent02"};
+  o.agent_wait = 3s;
+  StartController(o);
+  const std::string customer = fake_->StartCall("01012345678");
+  ASSERT_TRUE(WaitUntil([&] { return SetUp(customer); }, 10s));
+  EXPECT_EQ(recorder_->ByChannel(customer)->info.agent_id, "agent02");
+  EXPECT_TRUE(recorder_->ByChannel(customer)->ended.empty());
+  fake_->HangUp(customer);
+  ASSERT_TRUE(WaitUntil([&] { return fake_->Channels().empty() && fake_->Bridges().empty(); }, 10s))
+      << FirstAiccObject();
   StopController();
 }
 
@@ -602,8 +715,9 @@ TEST_F(ControllerTest, EventsReconnectReadoptsAndDestroysOrphans) {
   ASSERT_TRUE(WaitUntil([&] { return !controller_->Connected(); }, 5s));
   fake_->HangUpSilently(goes);
   const std::string ghost = "0b7a0a4e-9d6c-4e0a-a1a1-0123456789ab";
-  fake_->AddRawChannel(HelperId(ghost, SnoopRole("in", 1)), "Snoop/1795-00000001", "snoop", true);
-  fake_->AddRawBridge(HelperId(ghost, BridgeRole("in", 1)), {HelperId(ghost, SnoopRole("in", 1))});
+  const std::string ghost_snoop = HelperId(ghost, SnoopRole("in", "0ld000", 1));
+  fake_->AddRawChannel(ghost_snoop, "Snoop/1795-00000001", "snoop", true);
+  fake_->AddRawBridge(HelperId(ghost, BridgeRole("in", "0ld000", 1)), {ghost_snoop});
   std::this_thread::sleep_for(300ms);
   fake_->SetAcceptEvents(true);
   ASSERT_TRUE(WaitUntil([&] { return fake_->EventConnectionsAccepted() > accepted; }, 10s));

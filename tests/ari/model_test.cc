@@ -125,13 +125,26 @@ TEST(AriModel, MalformedFramesAreErrorsNotCrashes) {
 
 TEST(AriIds, RoundTrip) {
   const std::string call = "0b7a0a4e-9d6c-4e0a-a1a1-0123456789ab";
-  const std::string id = HelperId(call, SnoopRole("in", 2));
+  const std::string id = HelperId(call, SnoopRole("in", "0a1b2c", 2));
   EXPECT_EQ(CallIdOfHelper(id), call);
-  EXPECT_EQ(RoleOfHelper(id), "snoop-in-2");
+  EXPECT_EQ(RoleOfHelper(id), "snoop-in-0a1b2c-2");
+  EXPECT_EQ(RoleOfHelper(HelperId(call, AgentRole("0a1b2c", 1))), "agent-0a1b2c-1");
   EXPECT_EQ(CallIdOfHelper(HelperId(call, kMainBridgeRole)), call);
   EXPECT_FALSE(CallIdOfHelper("1795480593.3"));
   EXPECT_FALSE(CallIdOfHelper("aicc-short-main"));
   EXPECT_FALSE(RoleOfHelper("PJSIP/agent01"));
+}
+
+// Two processes never make the same helper id for the same call: a
+// restarted aicc that re-adopts a call must not reuse the ids of the helpers
+// it is destroying.
+TEST(AriIds, IncarnationsDiffer) {
+  const std::string a = NewIncarnation();
+  EXPECT_EQ(a.size(), 6u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos) << a;
+  std::set<std::string> seen;
+  for (int i = 0; i < 64; ++i) seen.insert(NewIncarnation());
+  EXPECT_GT(seen.size(), 60u);
 }
 
 TEST(AgentPool, PriorityThenRoundRobinSkippingReserved) {

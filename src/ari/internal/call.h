@@ -53,6 +53,8 @@ struct CallContext {
   CallObserver* observer = nullptr;
   Notifier* notifier = nullptr;
   ControllerMetrics metrics;
+  // This process's tag in the ids of the helpers it makes (ids.h).
+  std::string incarnation;
   // The controller's state; every call keeps it alive until it finishes.
   std::weak_ptr<void> owner;
   // Posted by the call when its coroutine has finished (any thread).
@@ -124,6 +126,7 @@ class Call : public std::enable_shared_from_this<Call> {
   boost::asio::awaitable<void> RunRouted();
   boost::asio::awaitable<void> RunDialplan();
   boost::asio::awaitable<void> RunAdopted();
+  boost::asio::awaitable<void> RunConnected();
 
   boost::asio::awaitable<std::vector<std::string>> CallerKeys();
   boost::asio::awaitable<std::optional<std::string>> ReserveAgent(

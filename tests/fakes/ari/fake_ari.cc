@@ -668,12 +668,16 @@ struct FakeAri::Impl {
   // A helper enters the app: before the HTTP answer (with the answer held
   // back a little) or after it.
   void StartHelper(Chan& c, std::vector<std::string> args, Reply& reply) {
-    if (options.helper_start_before_response) {
+    bool before = options.helper_start == HelperStart::kBeforeResponse;
+    if (options.helper_start == HelperStart::kEither) before = (rng() & 1) != 0;
+    if (before) {
       EnterStasis(c, std::move(args));
       reply.delay = std::chrono::milliseconds(20);
     } else {
       const std::string id = c.info.id;
-      After(std::chrono::milliseconds(5), [this, id, args] {
+      const auto max_ms = std::max<long long>(1, options.helper_start_max_delay.count());
+      const auto delay = std::chrono::milliseconds(1 + static_cast<long long>(rng() % max_ms));
+      After(delay, [this, id, args] {
         if (auto it = channels.find(id); it != channels.end()) EnterStasis(*it->second, args);
       });
     }
@@ -861,7 +865,10 @@ struct FakeAri::Impl {
     }
     return {200, json{{"technology", "PJSIP"},
                       {"resource", resource},
-                      {"state", it->second == AgentBehavior::kOffline ? "offline" : "online"},
+                      {"state", it->second == AgentBehavior::kOffline ||
+                                        it->second == AgentBehavior::kNotQualified
+                                    ? "offline"
+                                    : "online"},
                       {"channel_ids", ids}}
                      .dump()};
   }

@@ -21,9 +21,11 @@
 // external_host: the customer's WAV for spy=in, the agent's for spy=out.
 //
 // Requests are recorded and checked (unknown or missing parameters → 400
-// like a strict server); the n-th request can be made to fail. Snoop and
-// ExternalMedia StasisStart events can be sent before the HTTP answer, as
-// a real Asterisk sometimes does.
+// like a strict server); the n-th request can be made to fail. As a real
+// Asterisk 22 does, a snoop or ExternalMedia channel enters the app either
+// before the HTTP answer that created it or some time after it, and
+// `addChannel` answers 422 "Channel not in Stasis application" for a
+// channel whose StasisStart has not happened yet.
 //
 // Threading: the fake runs on its own thread. Every public method is
 // thread-safe (it runs on the fake's thread and waits for the result).
@@ -41,7 +43,13 @@
 
 namespace aicc::fakes {
 
-enum class AgentBehavior { kAnswer, kNoAnswer, kBusy, kOffline };
+enum class HelperStart { kBeforeResponse, kAfterResponse, kEither };
+
+// kOffline: no contact registered (an originate fails with CHANUNAVAIL).
+// kNotQualified: after an Asterisk restart that kept its astdb, a phone's
+// restored contact is NonQualified and the endpoint reads "offline" until
+// the next qualify, but a call to it rings and is answered.
+enum class AgentBehavior { kAnswer, kNoAnswer, kBusy, kOffline, kNotQualified };
 
 enum class FailMode {
   kStatus500,       // answer 500 without doing anything
@@ -57,7 +65,11 @@ struct FakeAriOptions {
   std::string agent_wav;
   std::size_t rtp_packets = 50;  // per stream; 0 = until the channel goes
   std::chrono::milliseconds answer_delay{30};
-  bool helper_start_before_response = true;
+  // When a snoop/ExternalMedia channel's StasisStart is sent: before the
+  // HTTP answer, after it (1 ms … helper_start_max_delay later), or either
+  // at random (seeded, as a real Asterisk: seen both ways).
+  HelperStart helper_start = HelperStart::kEither;
+  std::chrono::milliseconds helper_start_max_delay{150};
   bool channelvars_in_response = true;
 };
 
