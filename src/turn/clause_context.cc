@@ -109,6 +109,19 @@ constexpr std::u32string_view kPredicateAdverbs[] = {
     U"얼마나",
 };
 
+// Time words: before a one-syllable word they leave it a verb ("내일 와",
+// "지금 가"); before a longer one they may stand before a noun ("지금 회사").
+constexpr std::u32string_view kTimeWords[] = {
+    U"지금", U"오늘", U"내일", U"이따", U"아까",   U"모레",
+    U"어제", U"이제", U"방금", U"당장", U"나중에",
+};
+
+// Of those, the ones that also stand before a noun in speech ("진짜 공짜야",
+// "완전 사기야", "바로 그거야"): no cue for the condition -아야/-어야.
+constexpr std::u32string_view kAlsoBeforeNouns[] = {
+    U"진짜", U"정말", U"참", U"바로", U"진짜로", U"정말로", U"거의", U"다", U"아주", U"완전",
+};
+
 // One-syllable contracted forms that are verbs whatever precedes them (no
 // noun is spelled so): 가 and 와 are not here, because after a noun they may be
 // a particle the recognizer split off ("엄마 가").
@@ -221,7 +234,12 @@ std::optional<ContextReading> ReadContractedFinal(std::u32string_view last,
       return ContextReading{E::kCasualFinal, kContractedScore,
                             "auxiliary verb after -아/-어 (끝나 가, 다 돼 가)"};
     }
-    const bool cue = IsPredicateAdverb(before) || EndsInParticle(before);
+    // The subject particle is a cue for 와 ("택배가 와"), not for 가, where a
+    // word cut off after it is as likely ("재개가 가…").
+    const bool subject =
+        before.size() >= 2 && (before.back() == U'가' || before.back() == U'이') && last == U"와";
+    const bool cue =
+        IsPredicateAdverb(before) || EndsInParticle(before) || OneOf(before, kTimeWords) || subject;
     if (OneOf(last, kVerbSyllables) || (cue && OneOf(last, kVerbSyllablesInContext))) {
       return ContextReading{E::kCasualFinal, kContractedScore,
                             "contracted casual final -아/-어 on a one-syllable verb (가, 와, 켜)"};
@@ -275,7 +293,9 @@ std::optional<ContextReading> ReadCopulaOrCondition(std::u32string_view last,
   if (h == U'해') return IsNounEndingInHae(head) ? kCopula : kCondition;
   if (head.size() == 1) return OneOf(head, kNounsBeforeYa) ? kCopula : kCondition;  // 가야, 해야
   // 공짜야, 근처야 or 보내야, 건너야: an adverb or an object makes it a verb.
-  if (IsPredicateAdverb(before) || EndsInObjectParticle(before)) return kCondition;
+  if ((IsPredicateAdverb(before) && !OneOf(before, kAlsoBeforeNouns)) ||
+      EndsInObjectParticle(before))
+    return kCondition;
   return kCopula;
 }
 

@@ -120,6 +120,8 @@ constexpr EndingRule kRules[] = {
     {"ㄱㅘㄴㅎㅐ", E::kConnective, 0.15, "관해 (about), waiting for its predicate"},
     {"ㅇㅢㅎㅐ", E::kConnective, 0.15, "의해 (by), waiting for its predicate"},
     {"ㅂㅣㅎㅐ", E::kConnective, 0.15, "비해 (compared with), waiting for its predicate"},
+    {"ㅇㅣㄴㅎㅐ", E::kConnective, 0.15, "인해 (because of), waiting for its predicate"},
+    {"ㅌㅗㅇㅎㅐ", E::kConnective, 0.15, "통해 (through), waiting for its predicate"},
     // --- regional endings callers use (이기갑 2003, 『국어 방언 문법』,
     // 태학사: 동남(경상), 서남(전라), 중부(충청) 방언의 종결어미; regional
     // entries 「방언」 of 국립국어원 『표준국어대사전』/우리말샘) ---

@@ -195,6 +195,9 @@ bool AllHangul(std::u32string_view w) {
 bool EndsInAStem(std::u32string_view w, std::size_t fragment_syllables) {
   const char32_t end = w.back();
   if (FinalConsonant(end) == U'ㅆ') return true;
+  // Stems no noun ends in, before a split-off -아/-어 ("했잖 아", "없 어").
+  static constexpr std::u32string_view kStems = U"잖없같좋않싫많닳";
+  if (fragment_syllables == 1 && kStems.find(end) != std::u32string_view::npos) return true;
   // Nouns end in 하/세 too (부가세): only a one-syllable fragment joins them.
   if (end == U'하' || end == U'세') return w.size() >= 2 && fragment_syllables == 1;
   if (end == U'니' && w.size() >= 2) {
@@ -277,180 +280,217 @@ KoreanAnalyzer::KoreanAnalyzer() = default;
 
 namespace {
 
-// depth: how many words of address or afterthoughts were already set aside
-// (at most two, so hostile input cannot recurse deeply).
-Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
-  const Prepared p = Prepare(utf8);
-  if (p.words.empty()) return Make(EndingClass::kEmpty, 0.5, "no transcript", {});
-  const std::u32string& last = p.words.back();
-  const std::string last_utf8 = EncodeUtf8(last);
-  const bool question = p.mark == U'?';
+Analysis AnalyzeUpTo(std::string_view utf8, int depth);
 
-  // Words that decide by themselves, before any ending rule.
-  // A trailing word alone with '?' ("또?", "그래서?") is a question.
-  if (InList(internal::TrailingWords(), last_utf8) && !(question && p.words.size() == 1)) {
-    return Make(EndingClass::kTrailingWord, 0.1, "trailing connective word '" + last_utf8 + "'",
-                last);
+// One utterance on its way through the steps below.
+struct Utterance {
+  const Prepared& p;
+  int depth;  // words already set aside or joined (at most two: hostile input
+              // cannot recurse deeply)
+  const std::u32string& last;
+  std::string last_utf8;
+
+  // May a step set the last word aside and analyse the words before it?
+  bool CanLookBack() const { return depth < 2 && p.words.size() >= 2; }
+  // The word n places before the last (1: the one just before), or "".
+  std::u32string_view Before(std::size_t n) const {
+    return p.words.size() > n ? std::u32string_view(p.words[p.words.size() - 1 - n]) : U"";
+  }
+  std::string WithoutLast() const { return JoinWords(p.words, p.words.size() - 1); }
+};
+
+using Step = std::optional<Analysis>;
+
+bool ClosedSentence(const Analysis& a) {
+  return a.complete() &&
+         (a.ending == EndingClass::kFormalFinal || a.ending == EndingClass::kPoliteFinal ||
+          a.ending == EndingClass::kCasualFinal);
+}
+
+// 1. Words that decide by themselves: a trailing connective word, or the
+// recognizer's '?' (a trailing word alone with '?', "또?", is a question).
+Step DecidingMarks(const Utterance& u) {
+  const bool question = u.p.mark == U'?';
+  if (InList(internal::TrailingWords(), u.last_utf8) && !(question && u.p.words.size() == 1)) {
+    return Make(EndingClass::kTrailingWord, 0.1, "trailing connective word '" + u.last_utf8 + "'",
+                u.last);
   }
   if (question) {
     // The recognizer heard a rising question: complete, even as a fragment.
-    return Make(EndingClass::kQuestionMark, 0.95, "recognizer marked a question '?'", last);
+    return Make(EndingClass::kQuestionMark, 0.95, "recognizer marked a question '?'", u.last);
   }
-  if (depth < 2 && p.words.size() >= 2 && last.size() <= 2 && AllHangul(last) &&
-      AllHangul(p.words[p.words.size() - 2])) {
-    // A recognizer's spacing error splits the end off its word ("드립니 다",
-    // "아니 라", "할 게", "지 금"): the two are one word when an ending only
-    // matches across the space, when the word before is a bare stem, or when
-    // together they make a word the analyzer knows.
-    const std::u32string& previous = p.words[p.words.size() - 2];
-    const std::u32string joined = previous + last;
-    // 야 alone is the copula (or a vocative) split off a noun: "실수 야".
-    const bool copula = last == U"야" && internal::FinalConsonant(previous.back()) == 0;
-    const std::u32string_view before_previous =
-        p.words.size() >= 3 ? std::u32string_view(p.words[p.words.size() - 3]) : U"";
-    if (LongestRule(joined).jamo_length > ToJamo(last).size() ||
-        EndsInAStem(previous, last.size()) || KnownWord(EncodeUtf8(joined)) || copula ||
-        internal::JoinsAsContracted(previous, last, before_previous, LongestRule(joined).rule)) {
-      std::string text = JoinWords(p.words, p.words.size() - 2);
-      if (!text.empty()) text += ' ';
-      text += EncodeUtf8(joined);
-      if (p.mark) text += static_cast<char>(p.mark);
-      Analysis a = AnalyzeUpTo(text, depth + 1);
-      a.reason += " ('" + EncodeUtf8(previous) + " " + last_utf8 + "' read as one word)";
-      return a;
-    }
-  }
-  if (depth < 2 && p.words.size() >= 2 && IsVocative(last)) {
-    // "네 고객님", "잠시만 기다려 주세요 고객님": the words before it decide
-    // (one pass; a run of vocatives is dropped as one).
-    std::size_t keep = p.words.size() - 1;
-    while (keep > 1 && IsVocative(p.words[keep - 1])) --keep;
-    std::string before = JoinWords(p.words, keep);
-    while (!before.empty() && before.back() == ',') before.pop_back();
-    Analysis a = AnalyzeUpTo(before, depth + 1);
-    a.reason += ", then '" + last_utf8 + "'";
+  return std::nullopt;
+}
+
+// 2. A recognizer's spacing error splits the end off its word ("드립니 다",
+// "아니 라", "할 게", "지 금", "멈 춰"): the two are one word when an ending
+// only matches across the space, when the word before is a bare stem, when
+// together they make a word the analyzer knows, or a contracted final.
+Step JoinSplitEnding(const Utterance& u) {
+  if (!u.CanLookBack() || u.last.size() > 2 || !AllHangul(u.last) || !AllHangul(u.Before(1)))
+    return std::nullopt;
+  const std::u32string_view previous = u.Before(1);
+  std::u32string joined(previous);
+  joined += u.last;
+  // 야 alone is the copula (or a vocative) split off a noun: "실수 야".
+  const bool copula = u.last == U"야" && FinalConsonant(previous.back()) == 0;
+  const RuleMatch joined_rule = LongestRule(joined);
+  if (joined_rule.jamo_length > ToJamo(u.last).size() || EndsInAStem(previous, u.last.size()) ||
+      KnownWord(EncodeUtf8(joined)) || copula ||
+      internal::JoinsAsContracted(previous, u.last, u.Before(2), joined_rule.rule)) {
+    std::string text = JoinWords(u.p.words, u.p.words.size() - 2);
+    if (!text.empty()) text += ' ';
+    text += EncodeUtf8(joined);
+    if (u.p.mark) text += static_cast<char>(u.p.mark);
+    Analysis a = AnalyzeUpTo(text, u.depth + 1);
+    a.reason += " ('" + EncodeUtf8(previous) + " " + u.last_utf8 + "' read as one word)";
     return a;
   }
-  if (depth < 2 && p.words.size() >= 2 && InList(internal::PostposedWords(), last_utf8)) {
-    // A word moved after a finished sentence: weakly complete, as an
-    // afterthought. After anything else it is the start of what follows.
-    const std::string before = JoinWords(p.words, p.words.size() - 1);
-    const Analysis a = AnalyzeUpTo(before, depth + 1);
-    // A backchannel that is a whole sentence ("괜찮아요 저는", "맞아요
-    // 이거") counts; a bare 네/응 or a "no" (아니요 저는 …) does not.
-    const std::u32string& previous = p.words[p.words.size() - 2];
-    const bool sentence_backchannel = a.ending == EndingClass::kBackchannel &&
-                                      previous.size() >= 3 && previous.rfind(U"아니", 0) != 0;
-    const bool sentence = a.ending == EndingClass::kFormalFinal ||
-                          a.ending == EndingClass::kPoliteFinal ||
-                          a.ending == EndingClass::kCasualFinal || sentence_backchannel;
-    // "뭐야 이게" is a question; "그 뭐야 이게" is still searching for a word.
-    const bool question_filler =
-        InList(internal::QuestionFillers(), EncodeUtf8(previous)) &&
-        (p.words.size() == 2 ||
-         !InList(internal::Hesitations(), EncodeUtf8(p.words[p.words.size() - 3])));
-    if ((sentence && a.complete()) || question_filler) {
-      return Make(sentence ? a.ending : EndingClass::kCasualFinal, 0.6,
-                  (sentence ? a.reason : "question '" + EncodeUtf8(previous) + "'") +
-                      ", then the postposed '" + last_utf8 + "'",
-                  last);
-    }
+  return std::nullopt;
+}
+
+// 3. "네 고객님", "잠시만 기다려 주세요 고객님": the words before a word of
+// address decide (one pass; a run of vocatives is dropped as one).
+Step SetAsideVocative(const Utterance& u) {
+  if (!u.CanLookBack() || !IsVocative(u.last)) return std::nullopt;
+  std::size_t keep = u.p.words.size() - 1;
+  while (keep > 1 && IsVocative(u.p.words[keep - 1])) --keep;
+  std::string before = JoinWords(u.p.words, keep);
+  while (!before.empty() && before.back() == ',') before.pop_back();
+  Analysis a = AnalyzeUpTo(before, u.depth + 1);
+  a.reason += ", then '" + u.last_utf8 + "'";
+  return a;
+}
+
+// 4. A word moved after a finished sentence: weakly complete, as an
+// afterthought. After anything else it is the start of what follows.
+Step PostposedWord(const Utterance& u) {
+  if (!u.CanLookBack() || !InList(internal::PostposedWords(), u.last_utf8)) return std::nullopt;
+  const Analysis a = AnalyzeUpTo(u.WithoutLast(), u.depth + 1);
+  // A backchannel that is a whole sentence ("괜찮아요 저는", "맞아요
+  // 이거") counts; a bare 네/응 or a "no" (아니요 저는 …) does not.
+  const std::u32string_view previous = u.Before(1);
+  const bool sentence_backchannel = a.ending == EndingClass::kBackchannel && previous.size() >= 3 &&
+                                    !previous.starts_with(U"아니");
+  const bool sentence = ClosedSentence(a) || (sentence_backchannel && a.complete());
+  // "뭐야 이게" is a question; "그 뭐야 이게" is still searching for a word.
+  const bool question_filler =
+      InList(internal::QuestionFillers(), EncodeUtf8(previous)) &&
+      (u.p.words.size() == 2 || !InList(internal::Hesitations(), EncodeUtf8(u.Before(2))));
+  if (!sentence && !question_filler) return std::nullopt;
+  return Make(sentence ? a.ending : EndingClass::kCasualFinal, 0.6,
+              (sentence ? a.reason : "question '" + EncodeUtf8(previous) + "'") +
+                  ", then the postposed '" + u.last_utf8 + "'",
+              u.last);
+}
+
+// 5. A resigned 뭐 after a closed sentence ("내가 하지 뭐", "할 수 없지 뭐":
+// 표준국어대사전 「뭐」 감탄사, giving up or making light of it) ends it;
+// after anything else it is a filler searching for a word (step 6).
+Step ResignedMwo(const Utterance& u) {
+  if (!u.CanLookBack() || u.last_utf8 != "뭐") return std::nullopt;
+  const Analysis a = AnalyzeUpTo(u.WithoutLast(), u.depth + 1);
+  if (!ClosedSentence(a)) return std::nullopt;
+  return Make(a.ending, 0.62, a.reason + ", then a resigned '뭐'", u.last);
+}
+
+// 6. Fillers and backchannels, by name.
+Step FillerOrBackchannel(const Utterance& u) {
+  if (InList(internal::Fillers(), u.last_utf8)) {
+    return Make(EndingClass::kFiller, 0.1, "filler '" + u.last_utf8 + "' at the end", u.last);
   }
-  if (depth < 2 && p.words.size() >= 2 && last_utf8 == "뭐") {
-    // A resigned 뭐 after a closed sentence ("내가 하지 뭐", "할 수 없지 뭐":
-    // 표준국어대사전 「뭐」 감탄사 ③, giving up or making light of it) ends
-    // it; after anything else it is a filler searching for a word.
-    const Analysis a = AnalyzeUpTo(JoinWords(p.words, p.words.size() - 1), depth + 1);
-    const bool closed = a.ending == EndingClass::kFormalFinal ||
-                        a.ending == EndingClass::kPoliteFinal ||
-                        a.ending == EndingClass::kCasualFinal;
-    if (closed && a.complete()) {
-      return Make(a.ending, 0.62, a.reason + ", then a resigned '뭐'", last);
-    }
+  if (InList(internal::Backchannels(), u.last_utf8)) {
+    return Make(EndingClass::kBackchannel, 0.92, "short answer / backchannel '" + u.last_utf8 + "'",
+                u.last);
   }
-  if (InList(internal::Fillers(), last_utf8)) {
-    return Make(EndingClass::kFiller, 0.1, "filler '" + last_utf8 + "' at the end", last);
+  return std::nullopt;
+}
+
+// 7. Spoken Korean moves an intensifier after a closed sentence ("왜 이렇게
+// 안 돼요 진짜", "뭐 하는 거야 지금"): weakly complete, so the pause decides.
+// After anything else it still waits for its predicate (step 8).
+Step Afterthought(const Utterance& u) {
+  if (!u.CanLookBack() || !InList(internal::AfterthoughtAdverbs(), u.last_utf8))
+    return std::nullopt;
+  const Analysis a = AnalyzeUpTo(u.WithoutLast(), u.depth + 1);
+  const bool closed = ClosedSentence(a) || (a.ending == EndingClass::kBackchannel && a.complete());
+  if (!closed) return std::nullopt;
+  return Make(a.ending, 0.6, a.reason + ", then the afterthought '" + u.last_utf8 + "'", u.last);
+}
+
+// 8. Dangling adverbs, numbers, listed nouns.
+Step AdverbNumberOrNoun(const Utterance& u) {
+  if (InList(internal::DanglingAdverbs(), u.last_utf8)) {
+    return Make(EndingClass::kFiller, 0.15,
+                "adverb '" + u.last_utf8 + "' waiting for its predicate", u.last);
   }
-  if (InList(internal::Backchannels(), last_utf8)) {
-    return Make(EndingClass::kBackchannel, 0.92, "short answer / backchannel '" + last_utf8 + "'",
-                last);
-  }
-  if (depth < 2 && p.words.size() >= 2 && InList(internal::AfterthoughtAdverbs(), last_utf8)) {
-    // Spoken Korean moves an intensifier after a closed sentence ("왜 이렇게
-    // 안 돼요 진짜", "뭐 하는 거야 지금"): weakly complete, so the pause
-    // decides. After anything else it still waits for its predicate.
-    const Analysis a = AnalyzeUpTo(JoinWords(p.words, p.words.size() - 1), depth + 1);
-    const bool closed =
-        a.ending == EndingClass::kFormalFinal || a.ending == EndingClass::kPoliteFinal ||
-        a.ending == EndingClass::kCasualFinal || a.ending == EndingClass::kBackchannel;
-    if (closed && a.complete()) {
-      return Make(a.ending, 0.6, a.reason + ", then the afterthought '" + last_utf8 + "'", last);
-    }
-  }
-  if (InList(internal::DanglingAdverbs(), last_utf8)) {
-    return Make(EndingClass::kFiller, 0.15, "adverb '" + last_utf8 + "' waiting for its predicate",
-                last);
-  }
-  if (CompleteNumber(p.words)) {
-    return Make(EndingClass::kNumber, 0.8, "number dictated to its full length", last);
+  if (CompleteNumber(u.p.words)) {
+    return Make(EndingClass::kNumber, 0.8, "number dictated to its full length", u.last);
   }
   // Numbers being dictated: the speaker pauses between groups.
-  const bool previous_numeric = p.words.size() >= 2 && (AllDigits(p.words[p.words.size() - 2]) ||
-                                                        AllNumerals(p.words[p.words.size() - 2]));
-  if (AllDigits(last) || DigitsWithUnit(last) ||
-      (AllNumerals(last) && (last.size() >= 2 || previous_numeric))) {
-    return Make(EndingClass::kNumber, 0.2, "number being dictated", last);
+  const std::u32string_view previous = u.Before(1);
+  const bool previous_numeric = AllDigits(previous) || AllNumerals(previous);
+  if (AllDigits(u.last) || DigitsWithUnit(u.last) ||
+      (AllNumerals(u.last) && (u.last.size() >= 2 || previous_numeric))) {
+    return Make(EndingClass::kNumber, 0.2, "number being dictated", u.last);
   }
-  if (InList(internal::NounExceptions(), last_utf8)) {
-    return Make(EndingClass::kNoun, 0.3, "noun '" + last_utf8 + "' without a predicate", last);
+  if (InList(internal::NounExceptions(), u.last_utf8)) {
+    return Make(EndingClass::kNoun, 0.3, "noun '" + u.last_utf8 + "' without a predicate", u.last);
   }
+  return std::nullopt;
+}
 
-  // The ending grammar: the longest jamo suffix wins.
-  const bool hangul_end = IsHangulSyllable(last.back());
-  if (hangul_end) {
-    if (last == U"나" && p.words.size() == 1) {
-      // Alone, 나 is the pronoun "I", not the question -나 on a stem.
-      return Make(EndingClass::kNoun, 0.3, "pronoun '나' alone", last);
-    }
-    const internal::EndingRule* best = LongestRule(last).rule;
-    const std::u32string_view before =
-        p.words.size() >= 2 ? std::u32string_view(p.words[p.words.size() - 2]) : U"";
-    const std::u32string_view before_that =
-        p.words.size() >= 3 ? std::u32string_view(p.words[p.words.size() - 3]) : U"";
-    // Endings whose spelling is ambiguous: the words before them decide.
-    std::optional<internal::ContextReading> reading;
-    if (best && best->ending == EndingClass::kConnective && last.back() == U'야')
-      reading = internal::ReadCopulaOrCondition(last, before);
-    if (!reading) reading = internal::ReadContractedFinal(last, before, before_that, best);
-    if (!reading && internal::IsTagAigA(last, before)) {
-      reading = internal::ContextReading{EndingClass::kCasualFinal, 0.75,
-                                         "경상 tag question 아이가 (= 아니냐)"};
-    }
-    if (reading) {
-      double score = reading->score;
-      std::string reason(reading->reason);
-      if (p.mark == U',' && score > 0.3) {
-        score = 0.3;
-        reason += ", followed by a comma";
-      }
-      return Make(reading->ending, score, reason, last);
-    }
-    if (best) {
-      double score = best->score;
-      std::string reason(best->reason);
-      if (p.mark == U',') {
-        score = std::min(score, 0.3);
-        reason += ", followed by a comma";
-      }
-      return Make(best->ending, score, reason, last);
-    }
-    if (last.size() == 1 && p.words.size() > 1) {
-      return Make(EndingClass::kCutoff, 0.2, "single syllable '" + last_utf8 + "' (cut off?)",
-                  last);
-    }
-    return Make(EndingClass::kNoun, p.mark == U'.' ? 0.35 : 0.3, "bare noun phrase", last);
+// 9. The ending grammar: the longest jamo suffix wins, unless the words
+// before an ambiguous spelling read it otherwise (clause_context.cc).
+Analysis EndingGrammar(const Utterance& u) {
+  const std::u32string& last = u.last;
+  if (!IsHangulSyllable(last.back())) {
+    return Make(EndingClass::kUnknown, 0.4, "no Korean ending found", last);
   }
-  return Make(EndingClass::kUnknown, 0.4, "no Korean ending found", last);
+  if (last == U"나" && u.p.words.size() == 1) {
+    // Alone, 나 is the pronoun "I", not the question -나 on a stem.
+    return Make(EndingClass::kNoun, 0.3, "pronoun '나' alone", last);
+  }
+  const internal::EndingRule* best = LongestRule(last).rule;
+  std::optional<internal::ContextReading> reading;
+  if (best && best->ending == EndingClass::kConnective && last.back() == U'야')
+    reading = internal::ReadCopulaOrCondition(last, u.Before(1));
+  if (!reading) reading = internal::ReadContractedFinal(last, u.Before(1), u.Before(2), best);
+  if (!reading && internal::IsTagAigA(last, u.Before(1))) {
+    reading = internal::ContextReading{EndingClass::kCasualFinal, 0.75,
+                                       "경상 tag question 아이가 (= 아니냐)"};
+  }
+  if (!reading && best) reading = internal::ContextReading{best->ending, best->score, best->reason};
+  if (reading) {
+    double score = reading->score;
+    std::string reason(reading->reason);
+    if (u.p.mark == U',') {
+      score = std::min(score, 0.3);
+      reason += ", followed by a comma";
+    }
+    return Make(reading->ending, score, reason, last);
+  }
+  if (last.size() == 1 && u.p.words.size() > 1) {
+    return Make(EndingClass::kCutoff, 0.2, "single syllable '" + u.last_utf8 + "' (cut off?)",
+                last);
+  }
+  return Make(EndingClass::kNoun, u.p.mark == U'.' ? 0.35 : 0.3, "bare noun phrase", last);
+}
+
+// The steps in order; the first that decides wins. The order is the
+// grammar's precedence: a mark or trailing word overrides everything; a
+// split is repaired before any word is read; words set aside (address,
+// postposed, 뭐, afterthought) are tried before the lists that would read
+// them alone as fillers or dangling adverbs.
+Analysis AnalyzeUpTo(std::string_view utf8, int depth) {
+  const Prepared p = Prepare(utf8);
+  if (p.words.empty()) return Make(EndingClass::kEmpty, 0.5, "no transcript", {});
+  const Utterance u{p, depth, p.words.back(), EncodeUtf8(p.words.back())};
+  for (const auto step : {DecidingMarks, JoinSplitEnding, SetAsideVocative, PostposedWord,
+                          ResignedMwo, FillerOrBackchannel, Afterthought, AdverbNumberOrNoun}) {
+    if (Step decided = step(u)) return std::move(*decided);
+  }
+  return EndingGrammar(u);
 }
 
 }  // namespace

@@ -13,8 +13,10 @@
 //   turn::Analysis a = analyzer.Analyze("카드 분실 신고 하려고 하는데요");
 //   // a.ending == EndingClass::kPoliteFinal, a.score ≈ 0.93, a.reason = "polite final -요"
 //
-// Thread safety: immutable after construction; Analyze is const and
-// allocation-light. Invalid UTF-8 is skipped, never fatal.
+// Thread safety: immutable after construction; Analyze is const. Cost: about
+// 1 µs for 60 characters (bench/README.md); the rule patterns are decoded
+// once, but each call allocates (the words, the last word's jamo, the reason
+// string). Invalid UTF-8 is skipped, never fatal.
 #pragma once
 
 #include <string>

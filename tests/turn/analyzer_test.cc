@@ -225,7 +225,8 @@ TEST(AnalyzerTest, CopulaYaIsToldFromTheConditionByWhatPrecedesIt) {
       {"그게 내 실수야", E::kCasualFinal, true},      // ㅜ: no stem + -어 ends so
       {"이건 할인 쿠폰이야", E::kCasualFinal, true},  // -이야 after a consonant
       {"그거 완전 사기야", E::kCasualFinal, true},
-      {"이거 공짜야", E::kCasualFinal, true},  // a two-syllable noun, no verb cue
+      {"이거 공짜야", E::kCasualFinal, true},       // a two-syllable noun, no verb cue
+      {"이거 진짜 공짜야", E::kCasualFinal, true},  // 진짜 also stands before nouns
       {"이번이 벌써 세 번째야", E::kCasualFinal, true},
       {"이게 다야", E::kCasualFinal, true},
       {"밥 먹었어 민지야", E::kCasualFinal, true},  // a name called after a sentence
@@ -267,6 +268,20 @@ TEST(AnalyzerTest, RegionalFinalEndingsAreComplete) {
       {"우리 아이가", E::kParticle, false},
       {"그 결제", E::kNoun, false},
       {"이거 어제 했는데 그랑께", E::kTrailingWord, false},
+  });
+}
+
+TEST(AnalyzerTest, ContractedFinalsSplitByTheRecognizerAreJoined) {
+  Check({
+      {"화면이 자꾸 멈 춰", E::kCasualFinal, true},
+      {"엄마 지금 나 가", E::kCasualFinal, true},  // 나가, a compound verb
+      {"그게 내 실수 야", E::kCasualFinal, true},
+      {"그래 알았다 아이 가", E::kCasualFinal, true},
+      {"아 그거 내가 했잖 아", E::kCasualFinal, true},
+      {"요즘 통 입맛이 없 어", E::kCasualFinal, true},
+      // Not joined: a particle after a noun, a filler after a noun.
+      {"우리 아이 가", E::kParticle, false},
+      {"그 사람 어", E::kFiller, false},
   });
 }
 
