@@ -180,7 +180,7 @@ bool OpenSyllable(char32_t c) { return IsHangulSyllable(c) && FinalConsonant(c) 
 
 // A word that makes the next one a predicate: a noun with an object,
 // locative or topic particle (을/를, 걸 = 것을, 에/에서/로/한테, 은/는) or an
-// adverb in -씩 (열 통씩 와). Not the subject particle -이/-가 nor -도: a
+// adverb in -씩 or -게 (열 통씩 와, 늦게 가). Not the subject particle -이/-가 nor -도: a
 // predicate cut off after them ("재개가 가…", "한도 가…") is as likely, and
 // nouns end in 도 (한도, 정도).
 bool EndsInParticle(std::u32string_view w) {
@@ -189,6 +189,8 @@ bool EndsInParticle(std::u32string_view w) {
   if (c == U'을' || c == U'를' || c == U'에' || c == U'는' || c == U'은' || c == U'로' ||
       c == U'테' || c == U'서' || c == U'께' || c == U'씩')
     return true;
+  // -게 as an adverb (늦게, 쉽게), not 이게/그게/저게 (= 이것이: a subject).
+  if (c == U'게' && w != U"이게" && w != U"그게" && w != U"저게") return true;
   return w == U"이걸" || w == U"그걸" || w == U"저걸";
 }
 

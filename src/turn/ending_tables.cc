@@ -112,16 +112,6 @@ constexpr EndingRule kRules[] = {
     {"ㅈㅜㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (줄지)"},
     {"ㄹㅣㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (걸릴지, 드릴지)"},
     {"ㅅㅣㄹㅈㅣ", E::kConnective, 0.15, "indirect question -ㄹ지 (하실지)"},
-    // 위하다/대하다 … + -어 as postpositions ("처리를 위해서", "요금에 대해"):
-    // the phrase waits for its predicate.
-    {"ㅇㅟㅎㅐ", E::kConnective, 0.15, "위해 (for), waiting for its predicate"},
-    {"ㅇㅟㅎㅐㅅㅓ", E::kConnective, 0.12, "위해서 (for), waiting for its predicate"},
-    {"ㄷㅐㅎㅐ", E::kConnective, 0.15, "대해 (about), waiting for its predicate"},
-    {"ㄱㅘㄴㅎㅐ", E::kConnective, 0.15, "관해 (about), waiting for its predicate"},
-    {"ㅇㅢㅎㅐ", E::kConnective, 0.15, "의해 (by), waiting for its predicate"},
-    {"ㅂㅣㅎㅐ", E::kConnective, 0.15, "비해 (compared with), waiting for its predicate"},
-    {"ㅇㅣㄴㅎㅐ", E::kConnective, 0.15, "인해 (because of), waiting for its predicate"},
-    {"ㅌㅗㅇㅎㅐ", E::kConnective, 0.15, "통해 (through), waiting for its predicate"},
     // --- regional endings callers use (이기갑 2003, 『국어 방언 문법』,
     // 태학사: 동남(경상), 서남(전라), 중부(충청) 방언의 종결어미; regional
     // entries 「방언」 of 국립국어원 『표준국어대사전』/우리말샘) ---
@@ -300,6 +290,14 @@ constexpr std::string_view kNounExceptions[] = {
     "노래",     "편지",   "유지", "금지",   "방지",   "휴지",   "잡지",
 };
 
+// Verbs + -어 used as postpositions after a noun and its particle ("처리를
+// 위해서", "요금에 대해", "문제로 인해", "앱을 통해"): the phrase waits for its
+// predicate. Whole words only: as suffixes they end verbs (준비해, 확인해,
+// 기대해, 합의해).
+constexpr std::string_view kPostpositionVerbs[] = {
+    "위해", "위해서", "대해", "대해서", "관해", "관해서", "의해", "비해", "인해", "통해", "통해서",
+};
+
 constexpr std::string_view kNumberUnits[] = {
     "년", "월", "일", "시", "분", "초", "원", "번", "개", "자리",
     "호", "동", "층", "달", "명", "살", "만", "천", "백",
@@ -318,5 +316,6 @@ std::span<const std::string_view> Hesitations() { return kHesitations; }
 std::span<const std::string_view> Backchannels() { return kBackchannels; }
 std::span<const std::string_view> NounExceptions() { return kNounExceptions; }
 std::span<const std::string_view> NumberUnits() { return kNumberUnits; }
+std::span<const std::string_view> PostpositionVerbs() { return kPostpositionVerbs; }
 
 }  // namespace aicc::turn::internal

@@ -418,7 +418,7 @@ Step Afterthought(const Utterance& u) {
   return Make(a.ending, 0.6, a.reason + ", then the afterthought '" + u.last_utf8 + "'", u.last);
 }
 
-// 8. Dangling adverbs, numbers, listed nouns.
+// 8. Dangling adverbs, numbers, postposition verbs, listed nouns.
 Step AdverbNumberOrNoun(const Utterance& u) {
   if (InList(internal::DanglingAdverbs(), u.last_utf8)) {
     return Make(EndingClass::kFiller, 0.15,
@@ -433,6 +433,10 @@ Step AdverbNumberOrNoun(const Utterance& u) {
   if (AllDigits(u.last) || DigitsWithUnit(u.last) ||
       (AllNumerals(u.last) && (u.last.size() >= 2 || previous_numeric))) {
     return Make(EndingClass::kNumber, 0.2, "number being dictated", u.last);
+  }
+  if (InList(internal::PostpositionVerbs(), u.last_utf8)) {
+    return Make(EndingClass::kConnective, 0.15,
+                "'" + u.last_utf8 + "' used as a postposition, waiting for its predicate", u.last);
   }
   if (InList(internal::NounExceptions(), u.last_utf8)) {
     return Make(EndingClass::kNoun, 0.3, "noun '" + u.last_utf8 + "' without a predicate", u.last);

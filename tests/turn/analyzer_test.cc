@@ -300,6 +300,10 @@ TEST(AnalyzerTest, ResignedMwoHangingQuestionsAndPostpositions) {
       {"빠른 처리를 위해서", E::kConnective, false},
       {"본인 확인을 위해", E::kConnective, false},
       {"요금에 대해", E::kConnective, false},
+      {"문제로 인해", E::kConnective, false},
+      {"저희가 다시 확인해", E::kCasualFinal, true},  // 인해 only as a whole word
+      {"이거 준비해", E::kCasualFinal, true},
+      {"그 계획에 반대해", E::kCasualFinal, true},
   });
 }
 

@@ -32,5 +32,7 @@ std::span<const std::string_view> Backchannels();
 std::span<const std::string_view> NounExceptions();
 // Counters/units that follow a number being dictated (년, 월, 번, ...).
 std::span<const std::string_view> NumberUnits();
+// 위해(서), 대해, 인해, 통해 …: a verb + -어 used as a postposition.
+std::span<const std::string_view> PostpositionVerbs();
 
 }  // namespace aicc::turn::internal
