@@ -61,14 +61,30 @@ bool IsLoopbackHost(std::string_view host) {
 // Call control → the pipeline: the controller reports each call and its RTP
 // sources before media flows; the registry posts onto its strand, so this
 // adapter never blocks the controller.
+//
+// Across restarts: a call the controller takes over (adopted) continues in
+// the registry with the same call_id (the journal's record); a call the
+// controller keeps at shutdown (ari.on_shutdown = keep_calls, end reason
+// "shutdown") is suspended, not ended, so the next process continues it; the
+// first reconcile with Asterisk closes the calls an earlier process left open
+// that nobody took over (end_reason "recovered").
 class RegistryObserver final : public ari::CallObserver {
  public:
-  explicit RegistryObserver(pipeline::CallRegistry& registry) : registry_(registry) {}
+  RegistryObserver(pipeline::CallRegistry& registry, const ari::ControllerOptions& options)
+      : registry_(registry),
+        keep_calls_(options.on_shutdown == ari::ShutdownPolicy::kKeepCalls),
+        // A re-adopted call deletes its stale helpers (up to two snoops, two
+        // ExternalMedia channels and two bridges, one request each) before
+        // it reports OnCallStarted, which can then come after OnReconciled:
+        // give it that long before its record is closed as recovered.
+        takeover_grace_(6 * options.request_timeout + std::chrono::seconds(1)) {}
   void OnCallStarted(const ari::CallInfo& call) override {
     registry_.StartCall({.call_id = call.call_id,
                          .channel_id = call.channel_id,
                          .customer_number = call.customer_number,
-                         .agent_id = call.agent_id});
+                         .agent_id = call.agent_id,
+                         .origin = call.answered_at,
+                         .adopted = call.adopted});
   }
   void OnMediaSource(const std::string& call_id, core::Speaker speaker,
                      const asio::ip::udp::endpoint& source) override {
@@ -78,7 +94,18 @@ class RegistryObserver final : public ari::CallObserver {
     registry_.SetAgent(call_id, agent_id);
   }
   void OnCallEnded(const std::string& call_id, std::string_view end_reason) override {
+    // "shutdown" under keep_calls: the call goes on in Asterisk without us.
+    if (keep_calls_ && end_reason == "shutdown") {
+      registry_.SuspendCall(call_id);
+      return;
+    }
     registry_.EndCall(call_id, std::string(end_reason));
+  }
+  void OnReconciled() override {
+    // The calls the controller re-adopts are known now (reported within the
+    // grace); the carried-over rest are over. Later reconciles find nothing
+    // left.
+    registry_.CloseCarriedOver("recovered", takeover_grace_);
   }
   void OnAnalysisUnavailable(const std::string& call_id, std::string_view why) override {
     // The controller has logged and counted it; the call's events still
@@ -88,6 +115,8 @@ class RegistryObserver final : public ari::CallObserver {
 
  private:
   pipeline::CallRegistry& registry_;
+  const bool keep_calls_;
+  const std::chrono::milliseconds takeover_grace_;
 };
 
 }  // namespace
@@ -122,6 +151,8 @@ struct Daemon::Impl {
   std::unique_ptr<rtp::Receiver> receiver;
   std::unique_ptr<RegistryObserver> call_observer;
   std::unique_ptr<ari::CallController> controller;
+  // ari.on_shutdown = keep_calls: calls live at SIGTERM are suspended, not ended.
+  bool keep_calls = false;
   std::unique_ptr<HealthServer> health;
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::steady_timer> stop_deadline;
@@ -226,6 +257,23 @@ boost::system::result<void, std::string> Daemon::Start() {
   d.receiver = std::make_unique<rtp::Receiver>(d.registry->executor(), ReceiverOptionsFrom(cfg),
                                                *d.registry, &d.metrics);
   d.registry->AttachReceiver(d.receiver.get());
+  // Calls an earlier process left open, before any call can start. In
+  // pipeline-only mode nothing can take them over (RTP carries no call id):
+  // they are closed now, so a stream still flowing becomes a new call only
+  // after the old one's metadata_end. In ARI mode the first reconcile closes
+  // them (RegistryObserver::OnReconciled, after a grace for late takeovers),
+  // however long Asterisk takes to be reachable: closing a call that is then
+  // taken over would break "one metadata_end per call"; closing late only
+  // delays it.
+  const auto& carried = d.dispatcher->OpenCalls();
+  d.registry->CarryOver(carried);
+  if (!carried.empty()) {
+    log->info("{} calls left open by an earlier aicc: {}", carried.size(),
+              pipeline_only ? "closing them (end_reason recovered)"
+                            : "continued when call control takes them over, closed "
+                              "(recovered) after the first reconcile with Asterisk otherwise");
+  }
+  if (pipeline_only) d.registry->CloseCarriedOver("recovered");
   if (auto r = d.receiver->Start(); !r) return "media: " + r.error();
 
   if (!pipeline_only) {
@@ -237,7 +285,8 @@ boost::system::result<void, std::string> Daemon::Start() {
           "network in clear text; keep it on a private network (docs/security.md)",
           url->Redacted());
     }
-    d.call_observer = std::make_unique<RegistryObserver>(*d.registry);
+    d.keep_calls = ari_options->on_shutdown == ari::ShutdownPolicy::kKeepCalls;
+    d.call_observer = std::make_unique<RegistryObserver>(*d.registry, *ari_options);
     d.controller = std::make_unique<ari::CallController>(
         d.io.get_executor(), std::move(*ari_options), *d.call_observer, &d.metrics);
     if (auto r = d.controller->Start(); !r) return r.error();
@@ -400,13 +449,17 @@ void Daemon::Impl::GracefulStop() {
   };
   if (controller) {
     // Call control first: no new calls, aicc's helpers torn down, every
-    // call ended ("shutdown") in the registry; then the pipeline drains.
-    controller->Stop([this, after_calls] {
-      asio::post(io, [this, after_calls] { registry->Shutdown("shutdown", after_calls); });
+    // call ended ("shutdown") in the registry — or, under keep_calls,
+    // suspended: it goes on in Asterisk and the next process continues it.
+    // Then the pipeline drains.
+    const auto exit = keep_calls ? pipeline::CallExit::kSuspend : pipeline::CallExit::kEnd;
+    controller->Stop([this, after_calls, exit] {
+      asio::post(io,
+                 [this, after_calls, exit] { registry->Shutdown(exit, "shutdown", after_calls); });
     });
     return;
   }
-  registry->Shutdown("shutdown", after_calls);
+  registry->Shutdown(pipeline::CallExit::kEnd, "shutdown", after_calls);
 }
 
 void Daemon::Impl::FinishStop(int code) {

@@ -56,6 +56,7 @@ std::string ToJson(const Event& e) {
     j["agent_id"] = s->agent_id ? Json(*s->agent_id) : Json(nullptr);
     j["timestamp"] = core::FormatTimestamp(e.timestamp);
     j["channel_id"] = s->channel_id;
+    if (s->call_start) j["call_start"] = core::FormatTimestamp(*s->call_start);
   } else if (const auto* t = std::get_if<TurnComplete>(&e.body)) {
     j["speaker"] = core::ToString(t->speaker);
     j["start_time"] = Round(t->start_time, 3);
@@ -104,6 +105,10 @@ boost::system::result<Event, ParseError> FromJson(std::string_view text) {
       s.customer_number = j.at("customer_number").get<std::string>();
       if (!j.at("agent_id").is_null()) s.agent_id = j.at("agent_id").get<std::string>();
       s.channel_id = j.value("channel_id", "");
+      if (j.contains("call_start")) {
+        s.call_start = ParseTimestamp(j.at("call_start").get<std::string>());
+        if (!s.call_start) return ParseError{"bad call_start"};
+      }
       e.body = s;
     } else if (type == "turn_complete") {
       TurnComplete t;

@@ -26,6 +26,9 @@ struct MetadataStart {
   std::string customer_number = "unknown";  // caller id, or "unknown"
   std::optional<std::string> agent_id;      // null until known
   std::string channel_id;                   // Asterisk channel id of the customer ("" without ARI)
+  // The origin of the call's timeline: turn start_time/end_time count from
+  // it. Sent as "call_start" when set.
+  std::optional<std::chrono::system_clock::time_point> call_start;
 };
 
 struct TurnComplete {
@@ -49,7 +52,7 @@ struct MetadataEnd {
   int complete_turns = 0;
   int incomplete_turns = 0;
   double speech_ratio = 0;  // speech seconds / call seconds
-  std::string end_reason;   // hangup | idle_timeout | shutdown | agent_unavailable | ...
+  std::string end_reason;  // hangup | idle_timeout | shutdown | agent_unavailable | recovered | ...
 };
 
 struct Event {

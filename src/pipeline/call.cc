@@ -10,12 +10,18 @@
 namespace aicc::pipeline {
 
 Call::Call(boost::asio::any_io_executor io, CallMeta meta, const PipelineDeps& deps,
-           const PipelineOptions& options)
+           const PipelineOptions& options, std::optional<events::CallProgress> resume)
     : strand_(boost::asio::make_strand(io)),
       meta_(std::move(meta)),
       deps_(deps),
       options_(options),
-      start_(deps.clock->Now()) {
+      resume_(std::move(resume)) {
+  // One origin for the whole call, across restarts: the journal's for a
+  // continued call, else the answer (ARI) or now (pipeline-only).
+  const auto wall_now = deps_.clock->WallNow();
+  origin_wall_ = resume_ ? resume_->origin : meta_.origin.value_or(wall_now);
+  start_ = deps_.clock->Now() -
+           std::chrono::duration_cast<std::chrono::steady_clock::duration>(wall_now - origin_wall_);
   if (deps_.metrics) {
     event_latency_ = &deps_.metrics->GetHistogram(
         "aicc_turn_event_latency_seconds",
@@ -39,6 +45,13 @@ void Call::Emit(events::Event::Body body) {
 }
 
 void Call::Begin() {
+  if (resume_) {
+    next_seq_ = resume_->next_seq;
+    core::Logger("pipeline")
+        ->info("call={} continued from an earlier aicc (seq {}, {} turns so far)",
+               core::ShortId(meta_.call_id), next_seq_, resume_->turn_count);
+    return;
+  }
   core::Logger("pipeline")
       ->info("call={} started (customer {}, agent {})", core::ShortId(meta_.call_id),
              core::MaskNumber(meta_.customer_number), meta_.agent_id.value_or("-"));
@@ -46,6 +59,7 @@ void Call::Begin() {
   start.customer_number = meta_.customer_number;
   start.agent_id = meta_.agent_id;
   start.channel_id = meta_.channel_id;
+  start.call_start = origin_wall_;
   Emit(std::move(start));
 }
 
@@ -93,9 +107,10 @@ void Call::OnTurn(events::TurnComplete turn, std::chrono::steady_clock::time_poi
   }
 }
 
-void Call::End(std::string end_reason, std::function<void()> done) {
+void Call::End(std::string end_reason, CallExit exit, std::function<void()> done) {
   if (ending_) return;
   ending_ = true;
+  exit_ = exit;
   end_reason_ = std::move(end_reason);
   end_done_ = std::move(done);
   // Bound the wait for the recognizer's last results; a stuck recognizer
@@ -124,10 +139,29 @@ void Call::End(std::string end_reason, std::function<void()> done) {
 void Call::Finalize() {
   if (!end_done_) return;
   finish_timer_->cancel();
-  const double total = std::chrono::duration<double>(deps_.clock->Now() - start_).count();
+  if (exit_ == CallExit::kSuspend) {
+    // Kept for the next process: no metadata_end; the journal keeps it open.
+    core::Logger("pipeline")
+        ->info("call={} suspended (kept for the next aicc); seq continues at {}",
+               core::ShortId(meta_.call_id), next_seq_);
+    for (auto& s : speakers_) s.reset();
+    auto done = std::move(end_done_);
+    end_done_ = nullptr;
+    done();
+    return;
+  }
+  const double total =
+      std::max(0.0, std::chrono::duration<double>(deps_.clock->Now() - start_).count());
   events::MetadataEnd end;
   end.total_duration = total;
   double speech = 0;
+  if (resume_) {
+    // What the earlier process(es) sent for this call.
+    end.turn_count = resume_->turn_count;
+    end.complete_turns = resume_->complete_turns;
+    end.incomplete_turns = resume_->incomplete_turns;
+    speech = resume_->speech_seconds;
+  }
   for (auto& s : speakers_) {
     if (!s) continue;
     const auto& st = s->stats();

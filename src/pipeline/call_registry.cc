@@ -1,5 +1,6 @@
 #include "pipeline/call_registry.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
@@ -26,6 +27,17 @@ CallRegistry::CallRegistry(asio::any_io_executor io, PipelineDeps deps, Pipeline
     calls_total_ = &deps_.metrics->GetCounter("aicc_calls_total", "Calls seen since start");
     frames_dropped_ = &deps_.metrics->GetCounter("aicc_frames_no_call_total",
                                                  "Decoded frames whose call had already ended");
+    carried_gauge_ = &deps_.metrics->GetGauge(
+        "aicc_calls_carried_over",
+        "Calls an earlier aicc left open, neither continued nor closed yet");
+    continued_total_ = &deps_.metrics->GetCounter(
+        "aicc_calls_continued_total", "Calls continued from an earlier aicc (same call_id, seq)");
+    recovered_total_ = &deps_.metrics->GetCounter(
+        "aicc_calls_recovered_total",
+        "Calls an earlier aicc left open, closed with end_reason \"recovered\"");
+    refused_total_ = &deps_.metrics->GetCounter(
+        "aicc_calls_takeover_refused_total",
+        "Calls taken over after they were closed as recovered (not analysed)");
   }
   asio::dispatch(strand_, [this] { ScheduleTick(); });
 }
@@ -33,12 +45,14 @@ CallRegistry::CallRegistry(asio::any_io_executor io, PipelineDeps deps, Pipeline
 CallRegistry::~CallRegistry() {
   *alive_ = false;
   if (tick_timer_) tick_timer_->cancel();
+  if (close_timer_) close_timer_->cancel();
 }
 
-std::shared_ptr<Call> CallRegistry::CreateCall(CallMeta meta) {
+std::shared_ptr<Call> CallRegistry::CreateCall(CallMeta meta,
+                                               std::optional<events::CallProgress> resume) {
   if (meta.call_id.empty()) meta.call_id = core::NewUuid();
   const std::string id = meta.call_id;
-  auto call = std::make_shared<Call>(io_, std::move(meta), deps_, options_);
+  auto call = std::make_shared<Call>(io_, std::move(meta), deps_, options_, std::move(resume));
   Entry& entry = calls_[id];
   entry.call = call;
   entry.order = next_order_++;
@@ -53,8 +67,87 @@ std::shared_ptr<Call> CallRegistry::CreateCall(CallMeta meta) {
 void CallRegistry::StartCall(CallMeta meta) {
   asio::post(strand_, [this, meta = std::move(meta)]() mutable {
     if (shutting_down_ || calls_.count(meta.call_id)) return;
-    CreateCall(std::move(meta));
+    auto log = core::Logger("pipeline");
+    std::optional<events::CallProgress> resume;
+    if (auto it = carried_.find(meta.call_id); it != carried_.end()) {
+      resume = std::move(it->second);
+      carried_.erase(it);
+      if (carried_gauge_) carried_gauge_->Set(static_cast<double>(carried_.size()));
+      if (continued_total_) continued_total_->Increment();
+    } else if (closed_carried_.count(meta.call_id)) {
+      // Closed as recovered before call control took it over: it has had its
+      // metadata_end, so it is not analysed again.
+      log->error(
+          "call={} taken over after it was closed as recovered (call control reported it after "
+          "its reconcile); not analysed",
+          core::ShortId(meta.call_id));
+      if (refused_total_) refused_total_->Increment();
+      return;
+    } else if (meta.adopted) {
+      log->warn(
+          "call={} taken over, but the journal has no open record of it (journal removed?): "
+          "starting it with a new metadata_start",
+          core::ShortId(meta.call_id));
+    }
+    CreateCall(std::move(meta), std::move(resume));
   });
+}
+
+void CallRegistry::CarryOver(std::vector<events::CallProgress> open_calls) {
+  asio::post(strand_, [this, open_calls = std::move(open_calls)]() mutable {
+    for (auto& p : open_calls) {
+      if (!p.Open() || calls_.count(p.call_id)) continue;
+      std::string id = p.call_id;
+      carried_.emplace(std::move(id), std::move(p));
+    }
+    if (carried_gauge_) carried_gauge_->Set(static_cast<double>(carried_.size()));
+  });
+}
+
+void CallRegistry::CloseCarriedOver(std::string end_reason, std::chrono::milliseconds after) {
+  asio::post(strand_, [this, end_reason = std::move(end_reason), after] {
+    if (carried_.empty() || close_timer_) return;
+    if (after.count() <= 0) {
+      CloseCarriedOverNow(end_reason);
+      return;
+    }
+    close_timer_ = std::make_unique<asio::steady_timer>(strand_, after);
+    close_timer_->async_wait(
+        [this, end_reason, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+          if (ec || alive.expired()) return;
+          close_timer_.reset();
+          // Not at shutdown: those calls stay open for the next process.
+          if (!shutting_down_) CloseCarriedOverNow(end_reason);
+        });
+  });
+}
+
+void CallRegistry::CloseCarriedOverNow(const std::string& end_reason) {
+  {
+    if (carried_.empty()) return;
+    // Oldest first, so the backend sees them in the order they started.
+    std::vector<events::CallProgress> closing;
+    for (auto& [id, p] : carried_) closing.push_back(std::move(p));
+    carried_.clear();
+    std::sort(closing.begin(), closing.end(),
+              [](const auto& a, const auto& b) { return a.origin < b.origin; });
+    for (const auto& p : closing) {
+      events::Event e;
+      e.event_id = core::NewUuid();
+      e.call_id = p.call_id;
+      e.seq = p.next_seq;
+      e.timestamp = deps_.clock->WallNow();
+      auto end = events::EndFrom(p, end_reason);
+      core::Logger("pipeline")
+          ->info("call={} left open by an earlier aicc: closed ({}), {} turns, seq {}",
+                 core::ShortId(p.call_id), end_reason, end.turn_count, e.seq);
+      e.body = std::move(end);
+      deps_.emit(e);
+      closed_carried_.insert(p.call_id);
+      if (recovered_total_) recovered_total_->Increment();
+    }
+    if (carried_gauge_) carried_gauge_->Set(0);
+  }
 }
 
 void CallRegistry::AddMediaSource(const std::string& call_id, core::Speaker speaker,
@@ -79,11 +172,16 @@ void CallRegistry::SetAgent(const std::string& call_id, const std::string& agent
 
 void CallRegistry::EndCall(const std::string& call_id, std::string end_reason) {
   asio::post(strand_, [this, call_id, end_reason = std::move(end_reason)]() mutable {
-    EndCallOnStrand(call_id, std::move(end_reason));
+    EndCallOnStrand(call_id, std::move(end_reason), CallExit::kEnd);
   });
 }
 
-void CallRegistry::EndCallOnStrand(const std::string& call_id, std::string end_reason) {
+void CallRegistry::SuspendCall(const std::string& call_id) {
+  asio::post(strand_, [this, call_id] { EndCallOnStrand(call_id, "", CallExit::kSuspend); });
+}
+
+void CallRegistry::EndCallOnStrand(const std::string& call_id, std::string end_reason,
+                                   CallExit exit) {
   auto it = calls_.find(call_id);
   if (it == calls_.end() || it->second.ending) return;
   Entry& entry = it->second;
@@ -95,33 +193,36 @@ void CallRegistry::EndCallOnStrand(const std::string& call_id, std::string end_r
   entry.ending = true;
   auto call = entry.call;
   auto alive = std::weak_ptr<bool>(alive_);
-  asio::post(call->strand(), [this, call, alive, end_reason = std::move(end_reason)]() mutable {
-    call->End(std::move(end_reason), [this, call, alive] {
-      asio::post(strand_, [this, id = call->id(), alive] {
-        if (alive.expired()) return;
-        calls_.erase(id);
-        active_calls_ = calls_.size();
-        if (calls_active_) calls_active_->Set(static_cast<double>(calls_.size()));
-        MaybeShutdownDone();
-      });
-    });
-  });
+  asio::post(call->strand(),
+             [this, call, alive, exit, end_reason = std::move(end_reason)]() mutable {
+               call->End(std::move(end_reason), exit, [this, call, alive] {
+                 asio::post(strand_, [this, id = call->id(), alive] {
+                   if (alive.expired()) return;
+                   calls_.erase(id);
+                   active_calls_ = calls_.size();
+                   if (calls_active_) calls_active_->Set(static_cast<double>(calls_.size()));
+                   MaybeShutdownDone();
+                 });
+               });
+             });
 }
 
-void CallRegistry::Shutdown(std::string end_reason, std::function<void()> done) {
-  asio::post(strand_, [this, end_reason = std::move(end_reason), done = std::move(done)]() mutable {
-    shutting_down_ = true;
-    shutdown_done_ = std::move(done);
-    std::vector<std::string> ids;
-    for (const auto& [id, entry] : calls_) ids.push_back(id);
-    for (const auto& id : ids) EndCallOnStrand(id, end_reason);
-    MaybeShutdownDone();
-  });
+void CallRegistry::Shutdown(CallExit exit, std::string end_reason, std::function<void()> done) {
+  asio::post(strand_,
+             [this, exit, end_reason = std::move(end_reason), done = std::move(done)]() mutable {
+               shutting_down_ = true;
+               shutdown_done_ = std::move(done);
+               std::vector<std::string> ids;
+               for (const auto& [id, entry] : calls_) ids.push_back(id);
+               for (const auto& id : ids) EndCallOnStrand(id, end_reason, exit);
+               MaybeShutdownDone();
+             });
 }
 
 void CallRegistry::MaybeShutdownDone() {
   if (!shutting_down_ || !calls_.empty() || !shutdown_done_) return;
   if (tick_timer_) tick_timer_->cancel();
+  if (close_timer_) close_timer_->cancel();
   auto done = std::move(shutdown_done_);
   shutdown_done_ = nullptr;
   done();
@@ -207,7 +308,7 @@ void CallRegistry::OnTick() {
       idle.push_back(id);
     }
   }
-  for (const auto& id : idle) EndCallOnStrand(id, "idle_timeout");
+  for (const auto& id : idle) EndCallOnStrand(id, "idle_timeout", CallExit::kEnd);
 }
 
 }  // namespace aicc::pipeline

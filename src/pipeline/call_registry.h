@@ -9,8 +9,18 @@
 //   registry.StartCall({call_id, channel_id, number, agent});
 //   registry.AddMediaSource(call_id, Speaker::kCustomer, asterisk_endpoint);
 //   registry.EndCall(call_id, "hangup");
+//   registry.SuspendCall(call_id);   // kept by call control at shutdown: no metadata_end
 //   // Pipeline-only mode (--no-ari): options.pipeline_only = true; the first
 //   // stream on either port starts a call, a stream on the other port joins it.
+//
+// Across restarts (DESIGN.md §4: one metadata_start and one metadata_end per
+// call, seq never restarts): give the registry the calls the journal shows
+// open before any call starts,
+//   registry.CarryOver(dispatcher.OpenCalls());
+// a StartCall with one of their ids continues that call (seq goes on, no
+// second metadata_start, the recorded timeline origin), and
+//   registry.CloseCarriedOver();   // pipeline-only: at once; ARI: after the first reconcile
+// sends metadata_end ("recovered") for the ones nobody continued.
 //
 // Threading and ownership: the registry lives on its own strand (also the
 // receiver's), owns every Call; each Call owns its two SpeakerPipelines and
@@ -30,9 +40,12 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "events/call_progress.h"
 #include "events/event.h"
 #include "pipeline/speaker_pipeline.h"
 #include "rtp/receiver.h"
@@ -46,7 +59,19 @@ struct CallMeta {
   std::string channel_id;
   std::string customer_number = "unknown";
   std::optional<std::string> agent_id;
+  // The origin of the call's timeline (turn start_time/end_time count from
+  // it): ARI mode passes when the call was answered; nullopt means now (the
+  // call's first packet in pipeline-only mode). A continued call keeps the
+  // origin the journal recorded.
+  std::optional<std::chrono::system_clock::time_point> origin;
+  // Call control took the call over from an earlier process (same call_id).
+  bool adopted = false;
 };
+
+// How a call leaves the registry: ended (metadata_end), or suspended — its
+// open utterances are flushed and sent, but it stays open in the journal for
+// the next process to continue (ari.on_shutdown = keep_calls).
+enum class CallExit { kEnd, kSuspend };
 
 struct PipelineOptions {
   SpeakerPipelineOptions speaker;
@@ -81,10 +106,23 @@ class CallRegistry final : public rtp::Receiver::Listener {
                       const boost::asio::ip::udp::endpoint& source);
   void SetAgent(const std::string& call_id, const std::string& agent_id);
   void EndCall(const std::string& call_id, std::string end_reason);
+  // Like EndCall, without metadata_end: the call stays open for the next
+  // process (call control kept it at shutdown).
+  void SuspendCall(const std::string& call_id);
 
-  // Stops taking calls, ends every call with `end_reason` and calls `done`
-  // (on the registry strand) when all have emitted metadata_end.
-  void Shutdown(std::string end_reason, std::function<void()> done);
+  // Calls an earlier process left open (the journal's record); call before
+  // any call starts. Thread-safe.
+  void CarryOver(std::vector<events::CallProgress> open_calls);
+  // Sends metadata_end (`end_reason`, counts from the journal's record) for
+  // every carried-over call not continued `after` from now; a later
+  // StartCall with such an id is refused (logged, counted). While one close
+  // is pending, further calls change nothing. Thread-safe.
+  void CloseCarriedOver(std::string end_reason = "recovered",
+                        std::chrono::milliseconds after = std::chrono::milliseconds(0));
+
+  // Stops taking calls, ends (or suspends) every call and calls `done` (on
+  // the registry strand) when all are finished.
+  void Shutdown(CallExit exit, std::string end_reason, std::function<void()> done);
 
   std::size_t ActiveCalls() const { return active_calls_.load(); }
 
@@ -104,8 +142,10 @@ class CallRegistry final : public rtp::Receiver::Listener {
     bool ending = false;
     std::chrono::steady_clock::time_point last_rtp{};
   };
-  std::shared_ptr<Call> CreateCall(CallMeta meta);  // on strand_
-  void EndCallOnStrand(const std::string& call_id, std::string end_reason);
+  // On strand_; `resume` continues a call an earlier process started.
+  std::shared_ptr<Call> CreateCall(CallMeta meta,
+                                   std::optional<events::CallProgress> resume = std::nullopt);
+  void EndCallOnStrand(const std::string& call_id, std::string end_reason, CallExit exit);
   void ScheduleTick();
   void OnTick();
   void MaybeShutdownDone();
@@ -118,6 +158,12 @@ class CallRegistry final : public rtp::Receiver::Listener {
   std::unordered_map<std::string, Entry> calls_;
   std::uint64_t next_order_ = 0;
   bool shutting_down_ = false;
+  // Open calls of an earlier process not yet continued or closed, and the
+  // ones closed as recovered (a late takeover must not reopen them).
+  std::unordered_map<std::string, events::CallProgress> carried_;
+  std::unordered_set<std::string> closed_carried_;
+  std::unique_ptr<boost::asio::steady_timer> close_timer_;  // a pending CloseCarriedOver
+  void CloseCarriedOverNow(const std::string& end_reason);
   std::function<void()> shutdown_done_;
   std::atomic<std::size_t> active_calls_{0};
   std::unique_ptr<boost::asio::steady_timer> tick_timer_;
@@ -126,6 +172,10 @@ class CallRegistry final : public rtp::Receiver::Listener {
   core::Gauge* calls_active_ = nullptr;
   core::Counter* calls_total_ = nullptr;
   core::Counter* frames_dropped_ = nullptr;
+  core::Gauge* carried_gauge_ = nullptr;
+  core::Counter* continued_total_ = nullptr;
+  core::Counter* recovered_total_ = nullptr;
+  core::Counter* refused_total_ = nullptr;
 };
 
 }  // namespace aicc::pipeline

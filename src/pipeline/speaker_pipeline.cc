@@ -39,7 +39,9 @@ void SpeakerPipeline::Init(int sample_rate) {
   session_ = deps_.recognizer->Open(
       stt::SessionContext{deps_.call_id, speaker_, sample_rate, deps_.strand});
   last_frame_time_ = deps_.clock->Now();
-  timeline_origin_s_ = std::chrono::duration<double>(last_frame_time_ - call_start_).count();
+  // Never before the call's start (a clock step could make it negative).
+  timeline_origin_s_ =
+      std::max(0.0, std::chrono::duration<double>(last_frame_time_ - call_start_).count());
 }
 
 void SpeakerPipeline::OnFrame(const Frame& frame) {

@@ -116,7 +116,9 @@ class SpeakerPipeline : public vad::Segmenter::Listener {
   // maps RTP stream samples onto it (it moves when gaps are filled).
   std::uint64_t position_ = 0;
   std::int64_t stream_offset_ = 0;
-  // Call time (s) of position 0: when this speaker's first frame arrived.
+  // Call time (s) of position 0: when this speaker's first frame arrived,
+  // counted from the call's timeline origin (`call_start_`: the answer in ARI
+  // mode, the first packet in pipeline-only mode; kept across restarts).
   double timeline_origin_s_ = 0;
   std::chrono::steady_clock::time_point last_frame_time_{};
   std::uint64_t last_frame_end_position_ = 0;

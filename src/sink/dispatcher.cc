@@ -27,6 +27,7 @@
 #include "net/backoff.h"
 #include "net/tls.h"
 #include "net/url.h"
+#include "sink/call_ledger.h"
 
 namespace aicc::sink {
 namespace asio = boost::asio;
@@ -54,6 +55,31 @@ std::string EventIdOf(const std::string& json) {
   return end == std::string::npos ? std::string() : json.substr(start, end - start);
 }
 
+// The journal index in a pong payload (decimal digits, as we ping); nullopt
+// for anything else, or a number too large to be one.
+std::optional<std::uint64_t> ParseMark(std::string_view payload) {
+  if (payload.empty() || payload.size() > 19) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : payload) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+// Events not yet taken; never wraps, whatever the cursor says.
+std::uint64_t SafeBacklog(std::uint64_t next_index, std::uint64_t cursor) {
+  return next_index > cursor ? next_index - cursor : 0;
+}
+
+// Per connection, shared with the stream's control callback: what was
+// written on it (one past the last index) and what its pongs confirmed.
+struct Confirmation {
+  std::uint64_t sent_end = 0;
+  std::uint64_t confirmed = 0;
+  bool logged = false;  // an ignored ack was logged on this connection
+};
+
 }  // namespace
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
@@ -80,7 +106,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
                                      core::LatencyBuckets());
   }
 
-  void Append(std::string json);
+  // `event` (when given) is recorded in the call ledger before the journal.
+  void Append(std::string json, const events::Event* event);
   void NotifyAll();
   void Drain(std::chrono::steady_clock::time_point deadline,
              std::shared_ptr<asio::steady_timer> timer, std::function<void()> done);
@@ -90,6 +117,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
   DispatcherOptions options;
   core::MetricsRegistry* metrics = nullptr;
   std::unique_ptr<Journal> journal;
+  std::unique_ptr<CallLedger> ledger;
   RecoveryReport recovery;
   std::vector<std::shared_ptr<Destination>> destinations;
   std::unique_ptr<std::ofstream> jsonl;
@@ -133,6 +161,10 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
         &owner_->metrics->GetCounter("aicc_sink_sent_total", "Events sent to the backend", labels);
     reconnects_ = &owner_->metrics->GetCounter(
         "aicc_sink_reconnects_total", "Connection attempts that failed or dropped", labels);
+    acks_ignored_ = &owner_->metrics->GetCounter(
+        "aicc_sink_acks_ignored_total",
+        "Pongs and acks from the backend that confirmed nothing sent on the connection (ignored)",
+        labels);
   }
 
   const std::string& name() const { return name_; }
@@ -184,8 +216,7 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
       const auto delay = self->backoff_.Next();
       if (self->failure_log_.ShouldLog()) {
         log->warn("backend {}: {}; retrying in {} ms (backlog {})", self->endpoint_.Redacted(), why,
-                  delay.count(),
-                  self->owner_->journal->NextIndex() - self->owner_->journal->Cursor(self->name_));
+                  delay.count(), self->BacklogNow());
       }
       asio::steady_timer t(self->owner_->strand, delay);
       boost::system::error_code ec;
@@ -261,25 +292,30 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
     // has read it: we ping after each batch with the batch's end index, and
     // the pong (sent by the peer's WebSocket layer after it read every frame
     // before the ping) confirms it. Events written into a connection that
-    // dies before its pong are sent again.
-    auto confirmed = std::make_shared<std::uint64_t>(0);
+    // dies before its pong are sent again. RFC 6455 allows unsolicited
+    // pongs, so a pong confirms only within what this connection was sent.
+    auto confirm = std::make_shared<Confirmation>();
     // Weak: the stream (which stores this callback) must not own us.
     std::weak_ptr<Destination> weak_self = self;
     ws->control_callback(
-        [weak_self, confirmed](websocket::frame_type kind, beast::string_view payload) {
+        [weak_self, confirm](websocket::frame_type kind, beast::string_view payload) {
+          // Empty pongs answer Beast's own keep-alive pings.
           if (kind != websocket::frame_type::pong || payload.empty()) return;
-          std::uint64_t v = 0;
-          for (char c : payload) {
-            if (c < '0' || c > '9') return;
-            v = v * 10 + static_cast<std::uint64_t>(c - '0');
+          auto me = weak_self.lock();
+          if (!me) return;
+          const auto v = ParseMark(payload);
+          if (!v || !me->AcceptableAck(*v, confirm->sent_end)) {
+            me->IgnoreAck(*confirm, "pong", std::string(payload.substr(0, 32)));
+            return;
           }
-          if (v > *confirmed) *confirmed = v;
-          if (auto me = weak_self.lock()) me->wake_.cancel();
+          if (*v > confirm->confirmed) confirm->confirmed = *v;
+          me->wake_.cancel();
         });
     std::uint64_t next_to_send = owner_->journal->Cursor(name_);
     progressed_ = false;
     inflight_.clear();
     acked_.clear();
+    ack_confirmation_ = confirm;
     asio::co_spawn(
         ex,
         [self, ws, ack]() -> awaitable<void> {
@@ -302,8 +338,8 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
 
     try {
       while (!stopping_ && !*dead) {
-        if (!ack && *confirmed > owner_->journal->Cursor(name_)) {
-          Advance(*confirmed);
+        if (!ack && confirm->confirmed > owner_->journal->Cursor(name_)) {
+          Advance(confirm->confirmed);
           batch_limit_ = std::min<std::size_t>(64, batch_limit_ * 2);
           progressed_ = true;
         }
@@ -330,6 +366,7 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
           sent_total_->Increment();
           ObserveLatency(index);
           next_to_send = index + 1;
+          confirm->sent_end = next_to_send;
         }
         if (!ack) {
           const std::string mark = std::to_string(next_to_send);
@@ -349,9 +386,31 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
     throw std::runtime_error("stopped");
   }
 
+  // A pong mark is one past the last event it confirms: acceptable only
+  // when it moves the cursor forward and not past what was sent.
+  bool AcceptableAck(std::uint64_t mark, std::uint64_t sent_end) const {
+    return mark > owner_->journal->Cursor(name_) && mark <= sent_end;
+  }
+
+  // Counted always, logged once per connection.
+  template <typename C>
+  void IgnoreAck(C& confirmation, std::string_view kind, const std::string& what) {
+    acks_ignored_->Increment();
+    if (confirmation.logged) return;
+    confirmation.logged = true;
+    core::Logger("sink")->warn(
+        "backend {}: ignoring a {} that confirms nothing sent on this connection ('{}'; cursor "
+        "{}, sent up to {}); further ones on this connection are only counted "
+        "(aicc_sink_acks_ignored_total)",
+        endpoint_.Redacted(), kind, what, owner_->journal->Cursor(name_), confirmation.sent_end);
+  }
+
   void OnAck(const std::string& event_id) {
     auto it = inflight_.find(event_id);
-    if (it == inflight_.end()) return;
+    if (it == inflight_.end()) {
+      if (ack_confirmation_) IgnoreAck(*ack_confirmation_, "ack", event_id.substr(0, 40));
+      return;
+    }
     acked_.insert(it->second);
     inflight_.erase(it);
     std::uint64_t cursor = owner_->journal->Cursor(name_);
@@ -372,10 +431,10 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
     UpdateBacklog();
   }
 
-  void UpdateBacklog() {
-    backlog_gauge_->Set(
-        static_cast<double>(owner_->journal->NextIndex() - owner_->journal->Cursor(name_)));
+  std::uint64_t BacklogNow() const {
+    return SafeBacklog(owner_->journal->NextIndex(), owner_->journal->Cursor(name_));
   }
+  void UpdateBacklog() { backlog_gauge_->Set(static_cast<double>(BacklogNow())); }
 
   void ObserveLatency(std::uint64_t index) {
     for (const auto& [i, t] : owner_->append_times) {
@@ -407,18 +466,24 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
   std::size_t batch_limit_ = 64;
   bool progressed_ = false;
   std::unordered_map<std::string, std::uint64_t> inflight_;
+  std::shared_ptr<Confirmation> ack_confirmation_;  // the current connection's
   std::set<std::uint64_t> acked_;
   core::Gauge* connected_gauge_ = nullptr;
   core::Gauge* backlog_gauge_ = nullptr;
   core::Counter* sent_total_ = nullptr;
   core::Counter* reconnects_ = nullptr;
+  core::Counter* acks_ignored_ = nullptr;
   core::RateLimitedLog failure_log_{std::chrono::seconds(10)};
 };
 
-void Dispatcher::Impl::Append(std::string json) {
+void Dispatcher::Impl::Append(std::string json, const events::Event* event) {
   --pending;
   std::uint64_t dropped = 0;
+  // The ledger first: a crash in between costs a seq, never reuses one.
+  std::optional<events::CallProgress> before;
+  if (event) before = ledger->Record(*event);
   auto index = journal->Append(json, &dropped);
+  if (!index && before) ledger->Revert(std::move(*before), *event);
   if (dropped) {
     dropped_total->Increment(dropped);
     core::Logger("sink")->error(
@@ -462,6 +527,7 @@ void Dispatcher::Impl::ScheduleFsync() {
   fsync_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->stopped) return;
     self->journal->Sync();
+    self->ledger->Sync();
     self->journal_bytes = self->journal->Bytes();
     self->journal_bytes_gauge->Set(static_cast<double>(self->journal_bytes.load()));
     self->ScheduleFsync();
@@ -494,6 +560,15 @@ boost::system::result<std::unique_ptr<Dispatcher>, SinkError> Dispatcher::Create
   auto journal = Journal::Open(impl->options.journal, &impl->recovery);
   if (!journal) return SinkError{"sink.journal_dir: " + journal.error().message};
   impl->journal = std::move(*journal);
+  if (impl->recovery.cursors_reset) {
+    core::Logger("sink")->warn(
+        "journal recovery: {} destination cursors pointed past the journal's end (a bogus "
+        "acknowledgement saved by an older aicc); they restart from the oldest retained event",
+        impl->recovery.cursors_reset);
+  }
+  auto ledger = CallLedger::Open(impl->options.journal.directory, impl->options.journal.fsync);
+  if (!ledger) return SinkError{"sink.journal_dir: " + ledger.error().message};
+  impl->ledger = std::move(*ledger);
   impl->journal_bytes = impl->journal->Bytes();
   if (impl->recovery.truncated_bytes) {
     core::Logger("sink")->warn("journal recovery: removed a torn tail of {} bytes; {} events kept",
@@ -527,10 +602,15 @@ void Dispatcher::Start() {
 }
 
 boost::system::result<void, SinkError> Dispatcher::Submit(const events::Event& event) {
-  return SubmitJson(events::ToJson(event));
+  return SubmitImpl(events::ToJson(event), std::make_unique<events::Event>(event));
 }
 
 boost::system::result<void, SinkError> Dispatcher::SubmitJson(std::string json) {
+  return SubmitImpl(std::move(json), nullptr);
+}
+
+boost::system::result<void, SinkError> Dispatcher::SubmitImpl(
+    std::string json, std::unique_ptr<events::Event> event) {
   if (impl_->stopped) return SinkError{"dispatcher stopped"};
   if (impl_->full && impl_->options.journal.full_policy == FullPolicy::kBlock) {
     impl_->rejected_total->Increment();
@@ -542,7 +622,9 @@ boost::system::result<void, SinkError> Dispatcher::SubmitJson(std::string json) 
     return SinkError{"too many events waiting to be journaled"};
   }
   asio::post(impl_->strand,
-             [impl = impl_, json = std::move(json)]() mutable { impl->Append(std::move(json)); });
+             [impl = impl_, json = std::move(json), event = std::move(event)]() mutable {
+               impl->Append(std::move(json), event.get());
+             });
   return {};
 }
 
@@ -551,6 +633,7 @@ void Dispatcher::Stop(std::function<void()> done) {
     // Everything submitted before Stop is already queued ahead of this.
     impl->stopped = true;
     impl->journal->Sync();
+    impl->ledger->Sync();
     if (impl->jsonl) impl->jsonl->flush();
     // Give connected backends a moment to take what is left (the last
     // metadata_end of each call); what they do not take stays journaled and
@@ -591,10 +674,14 @@ std::uint64_t Dispatcher::Backlog() const {
   // Read on the caller's thread: a snapshot good enough for reports.
   std::uint64_t worst = 0;
   for (const auto& d : impl_->destinations) {
-    worst = std::max(worst, impl_->journal->NextIndex() - impl_->journal->Cursor(d->name()));
+    worst = std::max(worst,
+                     SafeBacklog(impl_->journal->NextIndex(), impl_->journal->Cursor(d->name())));
   }
   return worst;
 }
 const RecoveryReport& Dispatcher::recovery() const { return impl_->recovery; }
+const std::vector<events::CallProgress>& Dispatcher::OpenCalls() const {
+  return impl_->ledger->open_at_start();
+}
 
 }  // namespace aicc::sink

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/metrics.h"
+#include "events/call_progress.h"
 #include "events/event.h"
 #include "sink/journal.h"
 #include "sink/jwt.h"
@@ -78,10 +79,17 @@ class Dispatcher {
   // Events not yet taken by the slowest destination.
   std::uint64_t Backlog() const;
   const RecoveryReport& recovery() const;
+  // Calls the journal showed open when the dispatcher was created
+  // (metadata_start sent, no metadata_end): a restarted aicc continues or
+  // closes them. Fixed at Create; any thread. Events sent with SubmitJson
+  // are not tracked per call.
+  const std::vector<events::CallProgress>& OpenCalls() const;
 
  private:
   struct Impl;
   explicit Dispatcher(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  boost::system::result<void, SinkError> SubmitImpl(std::string json,
+                                                    std::unique_ptr<events::Event> event);
   std::shared_ptr<Impl> impl_;
 };
 

@@ -141,6 +141,14 @@ boost::system::result<std::unique_ptr<Journal>, JournalError> Journal::Open(
     if (in >> value) j->cursors_[entry.path().filename().string()] = value;
   }
   if (auto t = j->OpenTail(); !t) return t.error();
+  // A cursor past the end cannot be a position anything was sent from: it
+  // would hold back every new record from that destination. Resend what is
+  // retained instead (at least once).
+  for (auto& [name, cursor] : j->cursors_) {
+    if (cursor <= j->next_index_) continue;
+    ++r.cursors_reset;
+    j->SetCursor(name, j->first_index_);
+  }
   return j;
 }
 
@@ -295,6 +303,7 @@ std::uint64_t Journal::Cursor(const std::string& destination) const {
 }
 
 void Journal::SetCursor(const std::string& destination, std::uint64_t next_index) {
+  next_index = std::min(next_index, next_index_);
   cursors_[destination] = next_index;
   // Write-then-rename so a crash leaves the old or the new cursor, never a
   // torn one. A stale cursor only means redelivery (at least once).

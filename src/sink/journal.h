@@ -39,6 +39,9 @@ struct RecoveryReport {
   std::uint64_t records = 0;          // good records found
   std::uint64_t truncated_bytes = 0;  // torn tail removed
   int segments = 0;
+  // Destination cursors past the journal's end (an ack beyond what was ever
+  // written, saved by an older aicc): reset to the oldest retained record.
+  int cursors_reset = 0;
 };
 
 struct JournalError {
@@ -81,7 +84,8 @@ class Journal {
   std::uint64_t Bytes() const { return total_bytes_; }
   bool Full() const { return total_bytes_ >= options_.max_bytes; }
 
-  // Destination cursors: persisted; segments every cursor has passed are deleted.
+  // Destination cursors: persisted; segments every cursor has passed are
+  // deleted. A cursor never goes past NextIndex() (SetCursor clamps).
   std::uint64_t Cursor(const std::string& destination) const;
   void SetCursor(const std::string& destination, std::uint64_t next_index);
   void RegisterDestination(const std::string& destination);

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/ids.h"
+#include "events/call_progress.h"
 
 namespace aicc::events {
 namespace {
@@ -67,8 +68,9 @@ TEST(EventTest, MetadataEvents) {
 }
 
 TEST(EventTest, RoundTripsThroughJson) {
-  for (const Event& e : {Turn(), Base(MetadataStart{"unknown", std::string("agent01"), ""}),
-                         Base(MetadataEnd{3, 1, 1, 0, 0.5, "shutdown"})}) {
+  for (const Event& e :
+       {Turn(), Base(MetadataStart{"unknown", std::string("agent01"), "", std::nullopt}),
+        Base(MetadataEnd{3, 1, 1, 0, 0.5, "shutdown"})}) {
     auto back = FromJson(ToJson(e));
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(ToJson(*back), ToJson(e));
@@ -110,6 +112,10 @@ TEST(EventTest, OutputValidatesAgainstTheSchema) {
     t.stt_final = false;
     t.transcript.clear();
     out << ToJson(no_stt) << "\n" << ToJson(Base(MetadataEnd{3, 1, 1, 0, 0.5, "shutdown"})) << "\n";
+    MetadataStart with_origin;
+    with_origin.call_start = start.timestamp;
+    out << ToJson(Base(with_origin)) << "\n"
+        << ToJson(Base(MetadataEnd{3, 1, 1, 0, 0.5, "recovered"})) << "\n";
   }
   const std::string cmd = std::string("/usr/bin/python3 ") + AICC_SOURCE_DIR +
                           "/tests/validate_events.py " + AICC_SOURCE_DIR +
@@ -124,6 +130,91 @@ TEST(EventTest, OutputValidatesAgainstTheSchema) {
   }
   EXPECT_NE(std::system((cmd + " >/dev/null").c_str()), 0);
   std::filesystem::remove(path);
+}
+
+TEST(EventTest, MetadataStartCarriesTheTimelineOrigin) {
+  MetadataStart s;
+  s.call_start = std::chrono::system_clock::time_point(std::chrono::microseconds(1795480580000000));
+  const std::string json = ToJson(Base(s));
+  EXPECT_NE(json.find(R"("channel_id":"","call_start":"2026-11-24T00:36:20.000000Z","event_id")"),
+            std::string::npos)
+      << json;
+  auto back = FromJson(json);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(std::get<MetadataStart>(back->body).call_start, s.call_start);
+  std::string bad = json;
+  bad.replace(bad.find("2026-11-24T00:36:20"), 4, "xxxx");
+  EXPECT_FALSE(FromJson(bad));
+}
+
+// What the journal keeps per call, folded from the call's events.
+TEST(CallProgressTest, FoldsACallAndClosesItFromWhatWasSent) {
+  using std::chrono::seconds;
+  const auto t0 = std::chrono::system_clock::time_point(seconds(1795480000));
+  CallProgress p;
+  EXPECT_FALSE(p.Open());
+  MetadataStart s;
+  s.call_start = t0 - seconds(5);  // answered 5 s before the analysis began
+  Event e = Base(s);
+  e.seq = 0;
+  e.timestamp = t0;
+  Apply(p, e);
+  EXPECT_TRUE(p.Open());
+  EXPECT_EQ(p.origin, t0 - seconds(5));
+  EXPECT_EQ(p.call_id, e.call_id);
+  // Turns: counts and speech; seq out of order keeps the highest.
+  const struct {
+    std::uint64_t seq;
+    double start, end;
+    bool complete;
+  } turns[] = {{1, 6.0, 8.0, true}, {3, 12.0, 13.5, false}, {2, 9.0, 10.0, true}};
+  for (const auto& row : turns) {
+    Event t = Turn();
+    t.seq = row.seq;
+    auto& body = std::get<TurnComplete>(t.body);
+    body.start_time = row.start;
+    body.end_time = row.end;
+    body.complete = row.complete;
+    t.timestamp = t0 + seconds(static_cast<int>(row.end));
+    Apply(p, t);
+  }
+  EXPECT_EQ(p.next_seq, 4u);
+  EXPECT_EQ(p.turn_count, 3);
+  EXPECT_EQ(p.complete_turns, 2);
+  EXPECT_EQ(p.incomplete_turns, 1);
+  EXPECT_DOUBLE_EQ(p.speech_seconds, 4.5);
+  // Closed from the record: the origin to the newest event (t0 + 13 s).
+  const MetadataEnd end = EndFrom(p, "recovered");
+  EXPECT_DOUBLE_EQ(end.total_duration, 18.0);
+  EXPECT_EQ(end.turn_count, 3);
+  EXPECT_EQ(end.complete_turns, 2);
+  EXPECT_EQ(end.incomplete_turns, 1);
+  EXPECT_DOUBLE_EQ(end.speech_ratio, 4.5 / 18.0);
+  EXPECT_EQ(end.end_reason, "recovered");
+  // Stored and read back as is.
+  auto back = ProgressFromJson(ToJson(p));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->call_id, p.call_id);
+  EXPECT_EQ(back->next_seq, 4u);
+  EXPECT_EQ(back->origin, p.origin);
+  EXPECT_EQ(back->last_event, p.last_event);
+  EXPECT_EQ(back->turn_count, 3);
+  EXPECT_DOUBLE_EQ(back->speech_seconds, 4.5);
+  EXPECT_TRUE(back->Open());
+  EXPECT_FALSE(ProgressFromJson("{}"));
+  EXPECT_FALSE(ProgressFromJson("not json"));
+  // metadata_end closes it.
+  Event m = Base(MetadataEnd{18, 3, 2, 1, 0.25, "hangup"});
+  m.seq = 4;
+  Apply(p, m);
+  EXPECT_FALSE(p.Open());
+  EXPECT_EQ(p.next_seq, 5u);
+  // A start without call_start (an older aicc) takes its timestamp.
+  CallProgress q;
+  Apply(q, e = Base(MetadataStart{}));
+  EXPECT_EQ(q.origin, e.timestamp);
+  // Zero-length calls do not divide by zero.
+  EXPECT_EQ(EndFrom(q, "recovered").speech_ratio, 0.0);
 }
 
 }  // namespace

@@ -2,13 +2,18 @@
 // on loopback: outages, restarts, three backends, acks, JWT, wss, SIGKILL.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
@@ -24,6 +29,8 @@ namespace aicc::sink {
 namespace {
 namespace fs = std::filesystem;
 namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
 using namespace std::chrono_literals;
 
 // A backend on its own thread that records what it receives.
@@ -334,6 +341,120 @@ TEST_F(DeliveryTest, BadConfigurationNamesTheSetting) {
 
 // The aicc process dies (SIGKILL) with events journaled but not delivered;
 // after a restart everything arrives.
+// A backend whose WebSocket layer sends pongs nobody asked for (RFC 6455
+// allows them), with digits that look like our delivery marks: first one far
+// past the journal, later one past what was sent on the connection. Each
+// hostile pong is followed by a ping of its own ("sync-N"): the backend knows
+// aicc has processed the pong once the answer to that ping comes back.
+class HostileBackend {
+ public:
+  HostileBackend() : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~HostileBackend() {
+    // Wakes the blocking accept or read on the backend's thread.
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
+    if (const int fd = socket_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    thread_.join();
+  }
+  std::string Url() const { return "ws://127.0.0.1:" + std::to_string(port_) + "/events"; }
+  // Waits until the answer to ping "sync-<n>" arrived.
+  bool WaitSynced(int n) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, 20s, [&] { return synced_ >= n; });
+  }
+  bool WaitReceived(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, 20s, [&] { return received_.size() >= n; });
+  }
+  std::vector<std::string> Received() {
+    std::lock_guard lock(mutex_);
+    return received_;
+  }
+
+ private:
+  void Hostile(const char* pong, int sync) {
+    ws_->pong(websocket::ping_data(pong));
+    ws_->ping(websocket::ping_data(("sync-" + std::to_string(sync)).c_str()));
+  }
+  void Serve() {
+    try {
+      asio::ip::tcp::socket socket(io_);
+      acceptor_.accept(socket);
+      socket_fd_ = socket.native_handle();
+      ws_ = std::make_unique<websocket::stream<asio::ip::tcp::socket>>(std::move(socket));
+      ws_->accept();
+      ws_->control_callback([this](websocket::frame_type kind, beast::string_view payload) {
+        if (kind != websocket::frame_type::pong || !payload.starts_with("sync-")) return;
+        std::lock_guard lock(mutex_);
+        synced_ = std::max(synced_, std::stoi(std::string(payload.substr(5))));
+        cv_.notify_all();
+      });
+      // Before anything was sent: a mark far past the journal's end.
+      Hostile("1000000", 1);
+      beast::flat_buffer buffer;
+      for (;;) {
+        buffer.clear();
+        ws_->read(buffer);
+        std::size_t n;
+        {
+          std::lock_guard lock(mutex_);
+          received_.push_back(beast::buffers_to_string(buffer.data()));
+          n = received_.size();
+          cv_.notify_all();
+        }
+        // Three events sent (indexes 0..2): a mark past them, within the
+        // indexes the next events will take.
+        if (n == 3) Hostile("5", 2);
+      }
+    } catch (const std::exception&) {
+    }
+  }
+
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<websocket::stream<asio::ip::tcp::socket>> ws_;
+  std::atomic<int> socket_fd_{-1};
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int synced_ = 0;
+  std::vector<std::string> received_;
+};
+
+TEST_F(DeliveryTest, UnsolicitedPongsDoNotMoveTheCursor) {
+  HostileBackend backend;
+  auto& d = Make(Options({backend.Url()}));
+  ASSERT_TRUE(backend.WaitSynced(1));
+  SubmitMany(d, 3, 1);
+  ASSERT_TRUE(backend.WaitReceived(3)) << "a pong of 1000000 moved the cursor past the journal";
+  ASSERT_TRUE(backend.WaitSynced(2));
+  SubmitMany(d, 3, 1);
+  ASSERT_TRUE(backend.WaitReceived(6)) << backend.Received().size();
+  ExpectPerCallOrder(backend.Received());
+  // Confirmed by our own pings only: nothing past what exists, no wrap.
+  for (int i = 0; i < 200 && d.Backlog() > 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(d.Backlog(), 0u);
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_NE(text.find("aicc_sink_backlog{destination=\"ws://127.0.0.1:"), std::string::npos);
+  EXPECT_EQ(text.find("e+19"), std::string::npos) << text;
+  // Both hostile pongs were counted (ours, answered by the backend's
+  // WebSocket layer, were not).
+  const auto ignored = text.find("aicc_sink_acks_ignored_total{");
+  ASSERT_NE(ignored, std::string::npos) << text;
+  EXPECT_EQ(std::stoull(text.substr(text.find(' ', ignored) + 1)), 2u) << text;
+  // And the cursor on disk stays within the journal after a restart.
+  StopDispatcher();
+  for (const auto& entry : fs::directory_iterator(dir_ / "journal" / "cursors")) {
+    std::ifstream in(entry.path());
+    std::uint64_t cursor = 0;
+    in >> cursor;
+    EXPECT_LE(cursor, 6u) << entry.path();
+  }
+}
+
 TEST_F(DeliveryTest, EventsSurviveSigkill) {
   std::uint16_t port;
   {

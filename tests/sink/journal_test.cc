@@ -160,6 +160,30 @@ TEST_F(JournalTest, BoundPolicies) {
   EXPECT_EQ(dropped_total + ((*j)->NextIndex() - (*j)->FirstIndex()), 200u);
 }
 
+// An older aicc saved whatever a backend's pong said as its cursor (issue
+// 18): a cursor past the end would hold back every new record from it.
+TEST_F(JournalTest, CursorPastTheEndIsResetAtOpenAndNeverSet) {
+  {
+    auto j = Journal::Open(Options());
+    ASSERT_TRUE(j);
+    (*j)->RegisterDestination("ws-hostile");
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE((*j)->Append("event-" + std::to_string(i)));
+  }
+  {
+    std::ofstream out(dir_ / "cursors" / "ws-hostile", std::ios::trunc);
+    out << "1000000\n";
+  }
+  RecoveryReport report;
+  auto j = Journal::Open(Options(), &report);
+  ASSERT_TRUE(j);
+  EXPECT_EQ(report.cursors_reset, 1);
+  EXPECT_EQ((*j)->Cursor("ws-hostile"), (*j)->FirstIndex());
+  EXPECT_EQ((*j)->Read((*j)->Cursor("ws-hostile"), 100).size(), 10u);
+  // And SetCursor never goes past the end either.
+  (*j)->SetCursor("ws-hostile", 1000000);
+  EXPECT_EQ((*j)->Cursor("ws-hostile"), (*j)->NextIndex());
+}
+
 TEST(RecordTest, ParseRejectsBadRecords) {
   EXPECT_FALSE(ParseRecord({}));
   const std::uint8_t zero_len[8] = {0, 0, 0, 0, 0, 0, 0, 0};

@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 
+#include "events/call_progress.h"
 #include "pipeline/call_registry.h"
 #include "pipeline/speaker_pipeline.h"
 
@@ -25,20 +27,23 @@ struct FrameCopy {
 
 class Call : public std::enable_shared_from_this<Call> {
  public:
+  // `resume`: what an earlier process sent for this call (it continues:
+  // seq goes on, no metadata_start, the recorded origin, its turn counts).
   Call(boost::asio::any_io_executor io, CallMeta meta, const PipelineDeps& deps,
-       const PipelineOptions& options);
+       const PipelineOptions& options, std::optional<events::CallProgress> resume);
 
   const std::string& id() const { return meta_.call_id; }
   boost::asio::strand<boost::asio::any_io_executor>& strand() { return strand_; }
 
   // All below run on strand().
-  void Begin();  // emits metadata_start
+  void Begin();  // emits metadata_start (unless the call continues)
   void PushFrame(core::Speaker speaker, const FrameCopy& frame);
   void Tick();
   void SetAgent(const std::string& agent_id);
   // Closes open utterances, waits (bounded) for their text, emits
-  // metadata_end, then calls `done`. Idempotent: a second End is ignored.
-  void End(std::string end_reason, std::function<void()> done);
+  // metadata_end (not when suspending), then calls `done`. Idempotent: a
+  // second End is ignored.
+  void End(std::string end_reason, CallExit exit, std::function<void()> done);
 
  private:
   void Emit(events::Event::Body body);
@@ -50,7 +55,12 @@ class Call : public std::enable_shared_from_this<Call> {
   CallMeta meta_;
   const PipelineDeps& deps_;
   const PipelineOptions& options_;
+  // The timeline origin, as wall time (sent, journaled) and on the steady
+  // clock (for turn times and total_duration).
+  std::chrono::system_clock::time_point origin_wall_;
   std::chrono::steady_clock::time_point start_;
+  std::optional<events::CallProgress> resume_;
+  CallExit exit_ = CallExit::kEnd;
   std::array<std::unique_ptr<SpeakerPipeline>, 2> speakers_;
   std::uint64_t next_seq_ = 0;
   bool ending_ = false;
