@@ -29,84 +29,19 @@ constexpr std::u32string_view kDeterminers[] = {
 // follows them (안 와, 너무 비싸, 자꾸 멈춰). Not the time nouns 지금, 오늘,
 // 내일, which as often stand before a noun ("지금 회사").
 constexpr std::u32string_view kPredicateAdverbs[] = {
-    U"안",
-    U"못",
-    U"자꾸",
-    U"너무",
-    U"잘",
-    U"다",
-    U"또",
-    U"계속",
-    U"진짜",
-    U"정말",
-    U"참",
-    U"좀",
-    U"빨리",
-    U"금방",
-    U"더",
-    U"덜",
-    U"많이",
-    U"엄청",
-    U"되게",
-    U"항상",
-    U"자주",
-    U"꼭",
-    U"다시",
-    U"같이",
-    U"혼자",
-    U"직접",
-    U"먼저",
-    U"일단",
-    U"그냥",
-    U"이렇게",
-    U"그렇게",
-    U"저렇게",
-    U"왜",
-    U"어떻게",
-    U"아주",
-    U"매우",
-    U"정말로",
-    U"진짜로",
-    U"제대로",
-    U"살짝",
-    U"조금",
-    U"하나도",
-    U"전혀",
-    U"별로",
-    U"막",
-    U"늘",
-    U"맨날",
-    U"벌써",
-    U"이미",
-    U"거의",
-    U"곧",
-    U"바로",
-    U"얼른",
-    U"어서",
-    U"천천히",
-    U"통",
-    U"영",
-    U"도저히",
-    U"절대",
-    U"함께",
-    U"스스로",
-    U"아직",
-    U"아직도",
-    U"이래",
-    U"그래",
-    U"좀더",
-    U"훨씬",
-    U"마구",
-    U"확",
-    U"쭉",
-    U"그대로",
-    U"미리",
-    // Question words ask about the predicate that follows (언제 와, 어디 가).
-    U"언제",
-    U"어디",
-    U"누가",
-    U"뭘",
-    U"얼마나",
+    U"안",   U"못",     U"자꾸", U"너무", U"잘",     U"다",     U"또",     U"계속",
+    U"진짜", U"정말",   U"참",   U"좀",   U"빨리",   U"금방",   U"더",     U"덜",
+    U"많이", U"엄청",   U"되게", U"항상", U"자주",   U"꼭",     U"다시",   U"같이",
+    U"혼자", U"직접",   U"먼저", U"일단", U"그냥",   U"이렇게", U"그렇게", U"저렇게",
+    U"왜",   U"어떻게", U"아주", U"매우", U"정말로", U"진짜로", U"제대로", U"살짝",
+    U"조금", U"하나도", U"전혀", U"별로", U"막",     U"늘",     U"맨날",   U"벌써",
+    U"이미", U"거의",   U"곧",   U"바로", U"얼른",   U"어서",   U"천천히", U"통",
+    U"영",   U"도저히", U"절대", U"함께", U"스스로", U"아직",   U"아직도", U"이래",
+    U"그래", U"좀더",   U"훨씬", U"마구", U"확",     U"쭉",     U"그대로", U"미리",
+};
+// Question words ask about the predicate that follows (언제 와, 어디 가).
+constexpr std::u32string_view kQuestionWords[] = {
+    U"언제", U"어디", U"누가", U"뭘", U"얼마나",
 };
 
 // Time words: before a one-syllable word they leave it a verb ("내일 와",
@@ -116,7 +51,7 @@ constexpr std::u32string_view kTimeWords[] = {
     U"어제", U"이제", U"방금", U"당장", U"나중에",
 };
 
-// Of those, the ones that also stand before a noun in speech ("진짜 공짜야",
+// Predicate adverbs that also stand before a noun in speech ("진짜 공짜야",
 // "완전 사기야", "바로 그거야"): no cue for the condition -아야/-어야.
 constexpr std::u32string_view kAlsoBeforeNouns[] = {
     U"진짜", U"정말", U"참", U"바로", U"진짜로", U"정말로", U"거의", U"다", U"아주", U"완전",
@@ -164,7 +99,9 @@ bool IsNounEndingInHae(std::u32string_view w) {
 }
 
 bool IsDeterminer(std::u32string_view w) { return OneOf(w, kDeterminers); }
-bool IsPredicateAdverb(std::u32string_view w) { return OneOf(w, kPredicateAdverbs); }
+bool IsPredicateAdverb(std::u32string_view w) {
+  return OneOf(w, kPredicateAdverbs) || OneOf(w, kQuestionWords);
+}
 
 // The vowels a stem + -아/-어 contracts to, with no final consonant: 가, 서,
 // 내, 켜, 와, 워, 돼 (표준국어대사전, 부록 「한글 맞춤법」 제34–36항: ㅏ/ㅓ
