@@ -155,6 +155,15 @@ void CallRegistry::AddMediaSource(const std::string& call_id, core::Speaker spea
   asio::post(strand_, [this, call_id, speaker, source] {
     auto it = calls_.find(call_id);
     if (it == calls_.end() || it->second.ending) return;
+    auto& current = it->second.current_source[speaker == core::Speaker::kCustomer ? 0 : 1];
+    if (current && *current != source) {
+      core::Logger("pipeline")
+          ->info("call={} spk={} media source {}:{} replaced by {}:{}", core::ShortId(call_id),
+                 core::ToString(speaker), current->address().to_string(), current->port(),
+                 source.address().to_string(), source.port());
+      if (receiver_) receiver_->UnregisterSource(*current);
+    }
+    current = source;
     it->second.sources.push_back(source);
     (speaker == core::Speaker::kCustomer ? it->second.has_customer : it->second.has_agent) = true;
     if (receiver_) receiver_->RegisterSource(source, rtp::SourceInfo{call_id, speaker});

@@ -136,6 +136,11 @@ class CallRegistry final : public rtp::Receiver::Listener {
   struct Entry {
     std::shared_ptr<Call> call;
     std::vector<boost::asio::ip::udp::endpoint> sources;
+    // ARI mode: the one source each speaker is analysed from. A rebuilt
+    // analysis chain (or a re-adopted call's new chain) replaces it, so a
+    // stale ExternalMedia channel still streaming can never feed the
+    // speaker's pipeline next to the new one.
+    std::optional<boost::asio::ip::udp::endpoint> current_source[2];
     bool has_customer = false;
     bool has_agent = false;
     std::uint64_t order = 0;
