@@ -46,6 +46,15 @@ std::optional<std::string> IsKeyValue(std::string_view v) {
   return std::nullopt;
 }
 
+// The names of pii::Category (core sits below pii; tests/pii checks they agree).
+std::optional<std::string> IsPiiCategory(std::string_view v) {
+  for (std::string_view c : {"registration", "card", "cvc", "expiry", "account", "phone",
+                             "birth_date", "pin", "email", "address"}) {
+    if (v == c) return std::nullopt;
+  }
+  return "registration, card, cvc, expiry, account, phone, birth_date, pin, email, address";
+}
+
 std::vector<SettingSpec> BuildTable() {
   return {
       // --- logging -------------------------------------------------------
@@ -360,6 +369,28 @@ std::vector<SettingSpec> BuildTable() {
        .min = 0,
        .max = 1,
        .help = "`complete` when the fusion score reaches this."},
+
+      // --- pii (personal information in transcripts) ---------------------------
+      {.name = "pii.mask",
+       .env = {"AICC_PII_MASK"},
+       .type = T::kEnum,
+       .default_value = "on",
+       .choices = {"on", "off"},
+       .help = "Mask personal information (card, account and phone numbers, RRN, PINs, ...) in "
+               "every transcript before it leaves the process: events, journal, logs. On by "
+               "default: clear text is what the law forbids (docs/privacy.md)."},
+      {.name = "pii.categories",
+       .env = {"AICC_PII_CATEGORIES"},
+       .type = T::kList,
+       .default_value =
+           "registration,card,cvc,expiry,account,phone,birth_date,pin,email,address",
+       .help = "What `pii.mask` masks. Removing one lets it through in clear text.",
+       .validate = IsPiiCategory},
+      {.name = "pii.keep_last4",
+       .env = {"AICC_PII_KEEP_LAST4"},
+       .type = T::kBool,
+       .default_value = "false",
+       .help = "Leave the last 4 digits of card and account numbers visible (for display)."},
 
       // --- sink (event delivery) ---------------------------------------------
       {.name = "sink.urls",
