@@ -5,7 +5,7 @@
 // particle 이 from the digit 이, or knows that a bare chunk of digits is PII
 // after "카드번호 말씀해 주세요" and not after "얼마 결제하셨어요?". What is
 // needed is small: numerals, counters, particles and keywords (lexicon.cc)
-// and the rules below, which run in microseconds without allocation per word.
+// and the rules below, which cost a few microseconds per utterance.
 //
 // One utterance is read in passes:
 //   1. e-mail addresses (an '@' or a spoken 골뱅이) are masked whole;
@@ -27,140 +27,32 @@
 #include <vector>
 
 #include "pii/internal/checks.h"
+#include "pii/internal/email.h"
+#include "pii/internal/keywords.h"
 #include "pii/internal/lexicon.h"
+#include "pii/internal/text.h"
 
 namespace aicc::pii {
 namespace {
 
+using internal::ContextLabel;
+using internal::Cp;
+using internal::Hit;
+using internal::IsAsciiAlnum;
+using internal::IsAsciiDigit;
+using internal::IsSpace;
+using internal::Label;
+using internal::LabelOf;
 using internal::Suffix;
 using internal::SuffixKind;
 using internal::Tier;
+using internal::Word;
 
 constexpr std::string_view kCategoryNames[kCategoryCount] = {
     "registration", "card",       "cvc", "expiry", "account",
     "phone",        "birth_date", "pin", "email",  "address"};
 
-struct Cp {
-  char32_t c;
-  std::uint32_t off;  // byte offset in the utterance
-};
-
-// Decodes UTF-8; an invalid byte becomes one U+FFFD code point of one byte,
-// so the output keeps it verbatim.
-std::vector<Cp> Decode(std::string_view s) {
-  std::vector<Cp> out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    int len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
-    char32_t c = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
-    if (len == 0 || i + len > s.size()) {
-      out.push_back({0xFFFD, static_cast<std::uint32_t>(i)});
-      ++i;
-      continue;
-    }
-    bool ok = true;
-    for (int k = 1; k < len; ++k) {
-      const auto cb = static_cast<unsigned char>(s[i + k]);
-      if ((cb & 0xC0) != 0x80) ok = false;
-      c = (c << 6) | (cb & 0x3F);
-    }
-    if (!ok) {
-      out.push_back({0xFFFD, static_cast<std::uint32_t>(i)});
-      ++i;
-      continue;
-    }
-    out.push_back({c, static_cast<std::uint32_t>(i)});
-    i += len;
-  }
-  return out;
-}
-
-bool IsSpace(char32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000; }
-bool IsAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
-bool IsAsciiAlnum(char32_t c) {
-  return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool IsEmailLocalChar(char32_t c) {
-  return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
-}
 bool IsSinoDigit(char32_t c) { return !IsAsciiDigit(c) && internal::DigitValue(c) >= 0; }
-
-// What a group of numbers is, as far as the words say.
-struct Label {
-  enum class Kind { kNone, kPii, kNonPii } kind = Kind::kNone;
-  Category category = Category::kCard;
-  bool pii() const { return kind == Kind::kPii; }
-  bool non_pii() const { return kind == Kind::kNonPii; }
-};
-
-struct Hit {
-  int begin = 0, end = 0;  // code points in the utterance (own text), or bytes (context)
-  const internal::Keyword* keyword = nullptr;
-};
-
-// Keyword occurrences in `s` (spaces removed, ASCII lower-cased). `map[i]`
-// is the position in the original of byte i. Contained matches are dropped.
-std::vector<Hit> FindKeywords(const std::string& s, const std::vector<int>* map) {
-  std::vector<Hit> hits;
-  for (const auto& kw : internal::Keywords()) {
-    for (std::size_t pos = s.find(kw.text); pos != std::string::npos;
-         pos = s.find(kw.text, pos + 1)) {
-      hits.push_back({static_cast<int>(pos), static_cast<int>(pos + kw.text.size()), &kw});
-    }
-  }
-  std::vector<Hit> kept;
-  kept.reserve(hits.size());
-  for (const Hit& h : hits) {
-    const bool contained = std::any_of(hits.begin(), hits.end(), [&](const Hit& o) {
-      return &o != &h && o.begin <= h.begin && h.end <= o.end &&
-             (o.end - o.begin) > (h.end - h.begin);
-    });
-    if (!contained) kept.push_back(h);
-  }
-  if (map) {
-    for (Hit& h : kept) {
-      h.begin = (*map)[h.begin];
-      h.end = (*map)[h.end - 1] + 1;
-    }
-  }
-  return kept;
-}
-
-std::string Squeeze(std::string_view text) {
-  std::string s;
-  s.reserve(text.size());
-  for (char c : text) {
-    if (c == ' ' || c == '\t') continue;
-    s.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-  }
-  return s;
-}
-
-Label LabelOf(const internal::Keyword& kw) {
-  Label l;
-  l.kind = kw.tier == Tier::kNonPii ? Label::Kind::kNonPii : Label::Kind::kPii;
-  l.category = kw.category;
-  return l;
-}
-
-// What the other speaker asked for: in the newest utterance with a keyword,
-// the strongest tier, then the last mention.
-Label ContextLabel(std::span<const std::string> other_recent) {
-  for (auto it = other_recent.rbegin(); it != other_recent.rend(); ++it) {
-    const std::vector<Hit> hits = FindKeywords(Squeeze(*it), nullptr);
-    const Hit* best = nullptr;
-    for (const Hit& h : hits) {
-      if (!best || h.keyword->tier < best->keyword->tier ||
-          (h.keyword->tier == best->keyword->tier && h.end > best->end)) {
-        best = &h;
-      }
-    }
-    if (best) return LabelOf(*best->keyword);
-  }
-  return {};
-}
 
 // Digit lengths a value of each category is usually said in (whole, or one
 // chunk): decides whether a final 이 after 일/삼/칠/팔/공 is a digit.
@@ -228,10 +120,6 @@ bool StrongShape(std::string_view d) {
   return internal::LooksLikeMobile(d) || internal::LooksLikeRegistration(d, true);
 }
 
-struct Word {
-  int b = 0, e = 0;  // code points
-};
-
 struct Token {
   int word = -1;
   int num_b = 0, num_e = 0;  // code points of the number
@@ -259,19 +147,21 @@ struct Group {
 class Utterance {
  public:
   Utterance(std::string_view text, const Context& context, const Options& options)
-      : text_(text), context_(context), options_(options), cps_(Decode(text)) {}
+      : t_(text), context_(context), options_(options) {}
 
   Result Run() {
-    masked_.assign(cps_.size(), 0);
-    SplitWords();
-    consumed_.assign(words_.size(), 0);
-    MaskEmails();
-    FindOwnKeywords();
+    if (options_.categories.test(static_cast<std::size_t>(Category::kEmail))) {
+      values_ = internal::MaskEmails(t_);
+      if (values_ > 0) last_category_ = Category::kEmail;
+    }
+    Tokenize();
+    // Most utterances hold no number: nothing to label.
+    if (tokens_.empty() && !HasAlphanumericWord()) return Finish();
+    own_hits_ = internal::FindKeywords(t_);
     context_label_ = ContextLabel(context_.other_recent);
     continuation_context_ = context_label_.kind == Label::Kind::kNone &&
                             !context_.other_recent.empty() &&
                             internal::IsContinuation(context_.other_recent.back());
-    Tokenize();
     BuildGroups();
     BuildSequences();
     ResolveAmbiguousI();
@@ -281,155 +171,15 @@ class Utterance {
   }
 
  private:
-  std::string_view Bytes(int b, int e) const {
-    const auto n = static_cast<int>(cps_.size());
-    const std::uint32_t from = b < n ? cps_[b].off : text_.size();
-    const std::uint32_t to = e < n ? cps_[e].off : text_.size();
-    return text_.substr(from, to - from);
-  }
-  std::string_view WordText(int w) const { return Bytes(words_[w].b, words_[w].e); }
   bool IsToken(int w) const {
-    return w >= 0 && w < static_cast<int>(words_.size()) && tok_[w] >= 0;
-  }
-
-  void MaskSpan(int b, int e) {
-    for (int i = b; i < e; ++i) {
-      if (!IsSpace(cps_[i].c)) masked_[i] = 1;
-    }
-  }
-
-  void SplitWords() {
-    int i = 0;
-    const int n = static_cast<int>(cps_.size());
-    while (i < n) {
-      while (i < n && IsSpace(cps_[i].c)) ++i;
-      if (i >= n) break;
-      const int b = i;
-      while (i < n && !IsSpace(cps_[i].c)) ++i;
-      words_.push_back({b, i});
-    }
-  }
-
-  void FindOwnKeywords() {
-    std::string s;
-    std::vector<int> map;
-    s.reserve(text_.size());
-    for (std::size_t i = 0; i < cps_.size(); ++i) {
-      if (IsSpace(cps_[i].c)) continue;
-      const std::string_view bytes = Bytes(static_cast<int>(i), static_cast<int>(i) + 1);
-      for (char c : bytes) {
-        s.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-        map.push_back(static_cast<int>(i));
-      }
-    }
-    own_hits_ = FindKeywords(s, &map);
-  }
-
-  // --- 1. e-mail ------------------------------------------------------------
-  void MaskEmails() {
-    if (!options_.categories.test(static_cast<std::size_t>(Category::kEmail))) return;
-    for (int w = 0; w < static_cast<int>(words_.size()); ++w) {
-      const Word& word = words_[w];
-      for (int i = word.b; i < word.e; ++i) {
-        if (cps_[i].c != '@') continue;
-        int b = i, e = i + 1;
-        while (b > word.b && IsEmailLocalChar(cps_[b - 1].c)) --b;
-        while (e < word.e && (IsAsciiAlnum(cps_[e].c) || cps_[e].c == '.' || cps_[e].c == '-')) ++e;
-        while (e > i + 1 && (cps_[e - 1].c == '.' || cps_[e - 1].c == '-')) --e;
-        if (b == i || e == i + 1) continue;
-        MaskSpan(b, e);
-        consumed_[w] = 1;
-        ++values_;
-        last_category_ = Category::kEmail;
-      }
-      if (!internal::IsAtWord(WordText(w)) || w == 0 || w + 1 >= static_cast<int>(words_.size()))
-        continue;
-      // Spoken: <local> 골뱅이 <domain> [닷컴].
-      const int local = w - 1;
-      const std::string_view local_text = WordText(local);
-      if (local_text.find("메일") != std::string_view::npos ||
-          local_text.find("주소") != std::string_view::npos ||
-          local_text.find("아이디") != std::string_view::npos) {
-        continue;
-      }
-      MaskSpan(words_[local].b, words_[local].e);
-      MaskSpan(word.b, word.e);
-      consumed_[local] = consumed_[w] = 1;
-      for (int l = local; l >= 2 && internal::IsSpokenDot(WordText(l - 1)); l -= 2) {
-        MaskSpan(words_[l - 2].b, words_[l - 1].e);
-        consumed_[l - 1] = consumed_[l - 2] = 1;
-      }
-      int d = w + 1;
-      const Word& dom = words_[d];
-      consumed_[d] = 1;
-      if (IsAsciiAlnum(cps_[dom.b].c)) {
-        int e = dom.b;
-        while (e < dom.e && (IsAsciiAlnum(cps_[e].c) || cps_[e].c == '.' || cps_[e].c == '-')) ++e;
-        while (e > dom.b && cps_[e - 1].c == '.') --e;
-        MaskSpan(dom.b, e);
-        if (e < dom.e) MaskTldIn(d, e);
-      } else {
-        MaskTldIn(d, dom.b);  // 네이버닷컴이요, or a bare 네이버
-      }
-      // naver 점 com, hong 점 gildong: a spoken dot and the next piece.
-      while (!tld_found_ && d + 2 < static_cast<int>(words_.size()) &&
-             internal::IsSpokenDot(WordText(d + 1))) {
-        MaskSpan(words_[d + 1].b, words_[d + 1].e);
-        consumed_[d + 1] = 1;
-        d += 2;
-        const Word& piece = words_[d];
-        int e = piece.b;
-        while (e < piece.e && (IsAsciiAlnum(cps_[e].c) || cps_[e].c == '.')) ++e;
-        if (e == piece.b) {
-          MaskTldIn(d, piece.b);
-          if (!tld_found_) MaskSpan(piece.b, piece.e);
-        } else {
-          MaskSpan(piece.b, e);
-        }
-        consumed_[d] = 1;
-      }
-      if (!tld_found_ && d + 1 < static_cast<int>(words_.size())) {
-        std::size_t tld = 0;
-        if (internal::StartsWithTldWord(WordText(d + 1), &tld)) {
-          const Word& t = words_[d + 1];
-          int e = t.b;
-          while (e < t.e && cps_[e].off - cps_[t.b].off < tld) ++e;
-          MaskSpan(t.b, e);
-          consumed_[d + 1] = 1;
-        }
-      }
-      tld_found_ = false;
-      ++values_;
-      last_category_ = Category::kEmail;
-    }
-  }
-
-  // Masks a spoken domain inside word `w` from code point `from`: through a
-  // top-level-domain word if there is one, else the whole word when it is a
-  // known mail domain.
-  void MaskTldIn(int w, int from) {
-    const Word& word = words_[w];
-    for (int i = from; i < word.e; ++i) {
-      std::size_t tld = 0;
-      if (internal::StartsWithTldWord(Bytes(i, word.e), &tld)) {
-        int e = i;
-        while (e < word.e && cps_[e].off - cps_[i].off < tld) ++e;
-        MaskSpan(from, e);
-        tld_found_ = true;
-        return;
-      }
-    }
-    if (from == word.b) {
-      std::string_view t = WordText(w);
-      if (internal::IsEmailDomainWord(t)) MaskSpan(word.b, word.e);
-    }
+    return w >= 0 && w < static_cast<int>(t_.words.size()) && tok_[w] >= 0;
   }
 
   // --- 2. tokens --------------------------------------------------------------
   void Tokenize() {
-    tok_.assign(words_.size(), -1);
-    for (int w = 0; w < static_cast<int>(words_.size()); ++w) {
-      if (consumed_[w]) continue;
+    tok_.assign(t_.words.size(), -1);
+    for (int w = 0; w < static_cast<int>(t_.words.size()); ++w) {
+      if (t_.consumed[w]) continue;
       Token t;
       if (ParseToken(w, &t)) {
         tok_[w] = static_cast<int>(tokens_.size());
@@ -439,22 +189,22 @@ class Utterance {
   }
 
   bool ParseToken(int w, Token* t) const {
-    const Word& word = words_[w];
+    const Word& word = t_.words[w];
     // 시월 (10월) and 유월 (6월) drop a consonant of 십 and 육.
-    if (word.e - word.b >= 2 && cps_[word.b + 1].c == U'월' &&
-        (cps_[word.b].c == U'시' || cps_[word.b].c == U'유')) {
+    if (word.e - word.b >= 2 && t_.cps[word.b + 1].c == U'월' &&
+        (t_.cps[word.b].c == U'시' || t_.cps[word.b].c == U'유')) {
       t->word = w;
       t->sino = true;
       t->num_b = word.b;
       t->num_e = word.b + 1;
-      t->digits = cps_[word.b].c == U'시' ? "10" : "6";
-      t->suffix_text = Bytes(t->num_e, word.e);
+      t->digits = t_.cps[word.b].c == U'시' ? "10" : "6";
+      t->suffix_text = t_.Bytes(t->num_e, word.e);
       t->suffix = internal::ClassifySuffix(t->suffix_text);
       return t->suffix.kind == SuffixKind::kCounter;
     }
     int i = word.b;
     while (i < word.e) {
-      const char32_t c = cps_[i].c;
+      const char32_t c = t_.cps[i].c;
       if (IsAsciiDigit(c)) {
         if (t->sino) break;
         t->ascii = true;
@@ -464,7 +214,7 @@ class Utterance {
       } else if (internal::PlaceValue(c) > 0) {
         t->place = true;
       } else if ((c == '-' || c == '.' || c == '/' || c == ',') && i > word.b &&
-                 IsAsciiDigit(cps_[i - 1].c) && i + 1 < word.e && IsAsciiDigit(cps_[i + 1].c)) {
+                 IsAsciiDigit(t_.cps[i - 1].c) && i + 1 < word.e && IsAsciiDigit(t_.cps[i + 1].c)) {
         t->comma |= c == ',';
         t->dot |= c == '.';
         t->slash |= c == '/';
@@ -479,15 +229,15 @@ class Utterance {
     t->num_e = i;
     // A final 이 after a numeral with a final consonant (칠이요, 팔이 아니라,
     // 공일공이요) is usually the particle; decided with the group's length.
-    if (t->num_e - t->num_b >= 2 && cps_[t->num_e - 1].c == U'이') {
-      const char32_t prev = cps_[t->num_e - 2].c;
+    if (t->num_e - t->num_b >= 2 && t_.cps[t->num_e - 1].c == U'이') {
+      const char32_t prev = t_.cps[t->num_e - 2].c;
       const bool batchim_numeral = (IsSinoDigit(prev) || internal::PlaceValue(prev) > 0) &&
                                    internal::HasFinalConsonant(prev);
-      const std::string_view after = Bytes(t->num_e, word.e);
+      const std::string_view after = t_.Bytes(t->num_e, word.e);
       const bool next_is_ani =
-          w + 1 < static_cast<int>(words_.size()) && WordText(w + 1).substr(0, 6) == "아니";
+          w + 1 < static_cast<int>(t_.words.size()) && t_.WordText(w + 1).substr(0, 6) == "아니";
       if (batchim_numeral && (!after.empty() || next_is_ani)) {
-        const Suffix s = internal::ClassifySuffix(Bytes(t->num_e - 1, word.e));
+        const Suffix s = internal::ClassifySuffix(t_.Bytes(t->num_e - 1, word.e));
         if (s.kind == SuffixKind::kParticle) {
           if (t->place || next_is_ani) {
             t->num_e -= 1;  // 이십일이요, 팔이 아니라: the particle
@@ -497,7 +247,7 @@ class Utterance {
         }
       }
     }
-    t->suffix_text = Bytes(t->num_e, word.e);
+    t->suffix_text = t_.Bytes(t->num_e, word.e);
     t->suffix = internal::ClassifySuffix(t->suffix_text);
     if (t->suffix.kind == SuffixKind::kOther) {
       // 오늘, 일단, 이거, 공짜: not a number. Written digits followed by
@@ -506,7 +256,7 @@ class Utterance {
       t->suffix.kind = SuffixKind::kParticle;
     }
     t->digits = DigitsOf(t->num_b, t->num_e, t->place);
-    t->date = t->ascii && LooksLikeWrittenDate(Bytes(t->num_b, t->num_e));
+    t->date = t->ascii && LooksLikeWrittenDate(t_.Bytes(t->num_b, t->num_e));
     return !t->digits.empty();
   }
 
@@ -514,15 +264,15 @@ class Utterance {
     std::string d;
     if (!place) {
       for (int i = b; i < e; ++i) {
-        const int v = internal::DigitValue(cps_[i].c);
+        const int v = internal::DigitValue(t_.cps[i].c);
         if (v >= 0) d.push_back(static_cast<char>('0' + v));
       }
       return d;
     }
     std::int64_t total = 0, section = 0, cur = 0;
     for (int i = b; i < e; ++i) {
-      const int v = internal::DigitValue(cps_[i].c);
-      const std::int64_t p = internal::PlaceValue(cps_[i].c);
+      const int v = internal::DigitValue(t_.cps[i].c);
+      const std::int64_t p = internal::PlaceValue(t_.cps[i].c);
       if (v >= 0) {
         cur = cur * 10 + v;
       } else if (p >= 10000) {
@@ -538,7 +288,7 @@ class Utterance {
 
   // --- 3. groups --------------------------------------------------------------
   bool OneSyllableSino(const Token& t) const {
-    return t.num_e - t.num_b == 1 && IsSinoDigit(cps_[t.num_b].c) &&
+    return t.num_e - t.num_b == 1 && IsSinoDigit(t_.cps[t.num_b].c) &&
            t.suffix.kind == SuffixKind::kNone;
   }
 
@@ -551,14 +301,14 @@ class Utterance {
     // "이 번호로", "일 있어요": a lone syllable before a noun is not a digit.
     if (OneSyllableSino(next)) {
       const int after = w + 1;
-      if (after >= static_cast<int>(words_.size())) return true;
-      if (!IsToken(after) && !internal::IsGroupJoiner(WordText(after))) return false;
+      if (after >= static_cast<int>(t_.words.size())) return true;
+      if (!IsToken(after) && !internal::IsGroupJoiner(t_.WordText(after))) return false;
     }
     return true;
   }
 
   void BuildGroups() {
-    const int nw = static_cast<int>(words_.size());
+    const int nw = static_cast<int>(t_.words.size());
     for (int w = 0; w < nw; ++w) {
       if (!IsToken(w)) continue;
       Group g;
@@ -582,7 +332,7 @@ class Utterance {
         // Nothing follows the number in its word: a counter word, more
         // digits, or a spoken hyphen and more digits.
         if (cur + 1 < nw && !IsToken(cur + 1)) {
-          const Suffix cw = internal::ClassifyCounterWord(WordText(cur + 1));
+          const Suffix cw = internal::ClassifyCounterWord(t_.WordText(cur + 1));
           if (cw.kind == SuffixKind::kCounter) {
             g.counter = cw.counter;
             g.last_word = cur + 1;
@@ -590,7 +340,7 @@ class Utterance {
           }
         }
         if (cur + 1 < nw && IsToken(cur + 1) && IsCounterWordAfter(g, t, cur + 1)) {
-          g.counter = internal::ClassifyCounterWord(WordText(cur + 1)).counter;
+          g.counter = internal::ClassifyCounterWord(t_.WordText(cur + 1)).counter;
           g.last_word = cur + 1;
           break;
         }
@@ -598,7 +348,8 @@ class Utterance {
           ++cur;
           continue;
         }
-        if (cur + 2 < nw && internal::IsGroupJoiner(WordText(cur + 1)) && Continues(t, cur + 2)) {
+        if (cur + 2 < nw && internal::IsGroupJoiner(t_.WordText(cur + 1)) &&
+            Continues(t, cur + 2)) {
           cur += 2;
           continue;
         }
@@ -614,7 +365,7 @@ class Utterance {
   // "삼 일 걸렸어요", "십이 일생": the word 일 after a small or place-value
   // number is the day counter, unless more digits follow ("공 일 공").
   bool IsCounterWordAfter(const Group& g, const Token& t, int w) const {
-    const Suffix cw = internal::ClassifyCounterWord(WordText(w));
+    const Suffix cw = internal::ClassifyCounterWord(t_.WordText(w));
     if (cw.kind != SuffixKind::kCounter || !internal::IsDayCounter(cw.counter)) return false;
     if (IsToken(w + 1)) return false;
     return t.place || (g.tokens.size() == 1 && t.digits.size() <= 2);
@@ -647,13 +398,13 @@ class Utterance {
       if (!internal::IsMonthCounter(prev.counter) || g.first_word > prev.last_word + 1) continue;
       if (!g.counter.empty() || g.tokens.size() != 1) continue;
       Token& t = tokens_[g.tokens[0]];
-      if (t.ambiguous_i && t.num_e - t.num_b >= 3 && cps_[t.num_e - 2].c == U'일') {
+      if (t.ambiguous_i && t.num_e - t.num_b >= 3 && t_.cps[t.num_e - 2].c == U'일') {
         t.num_e -= 1;  // 이일이에요: the day, then the particle
       }
-      if (t.ascii || t.num_e - t.num_b < 2 || cps_[t.num_e - 1].c != U'일') continue;
+      if (t.ascii || t.num_e - t.num_b < 2 || t_.cps[t.num_e - 1].c != U'일') continue;
       t.num_e -= 1;
       t.place = false;
-      for (int k = t.num_b; k < t.num_e; ++k) t.place |= internal::PlaceValue(cps_[k].c) > 0;
+      for (int k = t.num_b; k < t.num_e; ++k) t.place |= internal::PlaceValue(t_.cps[k].c) > 0;
       t.digits = DigitsOf(t.num_b, t.num_e, t.place);
       t.ambiguous_i = false;
       g.counter = "일";
@@ -669,13 +420,13 @@ class Utterance {
       if (!g.counter.empty()) continue;
       const Token& lone = tokens_[g.tokens.front()];
       const bool determiner = g.tokens.size() == 1 && OneSyllableSino(lone) &&
-                              g.last_word + 1 < static_cast<int>(words_.size()) &&
+                              g.last_word + 1 < static_cast<int>(t_.words.size()) &&
                               !IsToken(g.last_word + 1);
       if (i > 0 && !determiner && groups_[i - 1].counter.empty() && groups_[i - 1].sequence >= 0) {
         const Group& p = groups_[i - 1];
         bool fillers_only = g.first_word - p.last_word - 1 <= 3;
         for (int w = p.last_word + 1; fillers_only && w < g.first_word; ++w) {
-          fillers_only = internal::IsDictationFiller(WordText(w));
+          fillers_only = internal::IsDictationFiller(t_.WordText(w));
         }
         if (fillers_only) {
           g.sequence = p.sequence;
@@ -727,7 +478,7 @@ class Utterance {
         if (!digit) {
           t.num_e -= 1;
           t.digits.pop_back();
-          t.suffix_text = Bytes(t.num_e, words_[t.word].e);
+          t.suffix_text = t_.Bytes(t.num_e, t_.words[t.word].e);
           t.suffix = internal::ClassifySuffix(t.suffix_text);
         }
         t.ambiguous_i = false;
@@ -772,8 +523,8 @@ class Utterance {
   // a district.
   bool RoadNumber(const Group& g) const {
     if (g.first_word < 2 || g.place || g.digits.size() > 4) return false;
-    const std::string_view road = WordText(g.first_word - 1);
-    const std::string_view district = WordText(g.first_word - 2);
+    const std::string_view road = t_.WordText(g.first_word - 1);
+    const std::string_view district = t_.WordText(g.first_word - 2);
     auto ends = [](std::string_view w, std::string_view e) {
       return w.size() > e.size() && w.substr(w.size() - e.size()) == e;
     };
@@ -788,11 +539,11 @@ class Utterance {
     const Token& t = tokens_[g.tokens.back()];
     if (internal::IsDictationParticle(t.suffix_text)) return true;
     const int next = g.last_word + 1;
-    if (next < static_cast<int>(words_.size()) && WordText(next).substr(0, 6) == "아니")
+    if (next < static_cast<int>(t_.words.size()) && t_.WordText(next).substr(0, 6) == "아니")
       return true;
     const int prev = g.first_word - 1;
-    return prev >= 0 && internal::IsDictationFiller(WordText(prev)) && WordText(prev) != "네" &&
-           WordText(prev) != "그";
+    return prev >= 0 && internal::IsDictationFiller(t_.WordText(prev)) &&
+           t_.WordText(prev) != "네" && t_.WordText(prev) != "그";
   }
 
   void Decide() {
@@ -899,29 +650,36 @@ class Utterance {
     g->masked = true;
     g->category = category;
     if (category) last_category_ = category;
-    MaskSpan(g->span_b, g->span_e);
+    t_.MaskSpan(g->span_b, g->span_e);
     const bool keep = options_.keep_last4 && g->digits.size() >= 8 && category &&
                       (*category == Category::kCard || *category == Category::kAccount);
     if (!keep) return;
     int left = 4;
     for (int i = g->span_e - 1; i >= g->span_b && left > 0; --i) {
-      if (internal::DigitValue(cps_[i].c) >= 0) {
-        masked_[i] = 0;
+      if (internal::DigitValue(t_.cps[i].c) >= 0) {
+        t_.masked[i] = 0;
         --left;
       }
     }
   }
 
+  bool HasAlphanumericWord() const {
+    for (const Cp& c : t_.cps) {
+      if (IsAsciiDigit(c.c)) return true;
+    }
+    return false;
+  }
+
   // "비밀번호는 abcd1234요": letters and digits after a PIN keyword.
   void MaskAlphanumericSecrets() {
     if (!options_.categories.test(static_cast<std::size_t>(Category::kPin))) return;
-    for (int w = 0; w < static_cast<int>(words_.size()); ++w) {
-      if (consumed_[w] || IsToken(w)) continue;
-      const Word& word = words_[w];
+    for (int w = 0; w < static_cast<int>(t_.words.size()); ++w) {
+      if (t_.consumed[w] || IsToken(w)) continue;
+      const Word& word = t_.words[w];
       int e = word.b;
       bool digit = false, letter = false;
-      while (e < word.e && IsAsciiAlnum(cps_[e].c)) {
-        (IsAsciiDigit(cps_[e].c) ? digit : letter) = true;
+      while (e < word.e && IsAsciiAlnum(t_.cps[e].c)) {
+        (IsAsciiDigit(t_.cps[e].c) ? digit : letter) = true;
         ++e;
       }
       if (!digit || !letter) continue;
@@ -930,7 +688,7 @@ class Utterance {
       probe.span_e = e;
       const Label label = LabelFor(probe);
       if (!label.pii() || label.category != Category::kPin) continue;
-      MaskSpan(word.b, e);
+      t_.MaskSpan(word.b, e);
       ++values_;
       last_category_ = Category::kPin;
     }
@@ -940,28 +698,13 @@ class Utterance {
     Result r;
     r.values = values_;
     r.last_category = last_category_;
-    if (values_ == 0) {
-      r.text.assign(text_);
-      return r;
-    }
-    r.text.reserve(text_.size());
-    for (std::size_t i = 0; i < cps_.size(); ++i) {
-      if (masked_[i]) {
-        r.text.push_back('*');
-      } else {
-        r.text.append(Bytes(static_cast<int>(i), static_cast<int>(i) + 1));
-      }
-    }
+    r.text = values_ == 0 ? std::string(t_.text) : t_.Masked();
     return r;
   }
 
-  std::string_view text_;
+  internal::Text t_;
   const Context& context_;
   const Options& options_;
-  std::vector<Cp> cps_;
-  std::vector<std::uint8_t> masked_;
-  std::vector<Word> words_;
-  std::vector<std::uint8_t> consumed_;
   std::vector<int> tok_;  // per word: token index or -1
   std::vector<Token> tokens_;
   std::vector<Group> groups_;
@@ -971,7 +714,6 @@ class Utterance {
   bool continuation_context_ = false;  // the other speaker said "네", "다음이요"
   int values_ = 0;
   std::optional<Category> last_category_;
-  bool tld_found_ = false;
 };
 
 }  // namespace
