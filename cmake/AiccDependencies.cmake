@@ -17,6 +17,11 @@ pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
 pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++)
 pkg_check_modules(PROTOBUF REQUIRED IMPORTED_TARGET protobuf)
 pkg_check_modules(SYSTEMD IMPORTED_TARGET libsystemd)
+# kainjow mustache (Debian's libkainjow-mustache-dev): one header, no CMake
+# package or pkg-config file, so find the header and wrap it in a target.
+find_path(KAINJOW_MUSTACHE_INCLUDE_DIR kainjow/mustache.hpp REQUIRED)
+add_library(aicc_kainjow_mustache INTERFACE)
+target_include_directories(aicc_kainjow_mustache SYSTEM INTERFACE ${KAINJOW_MUSTACHE_INCLUDE_DIR})
 find_program(PROTOC protoc REQUIRED)
 find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 

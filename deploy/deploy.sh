@@ -2,8 +2,9 @@
 # Installs aicc next to Asterisk on one Debian 12 or Ubuntu 22.04+ host:
 # build dependencies (scripts/deps.sh), build, install of the binary and its
 # Asterisk templates, Asterisk itself (Ubuntu's package; Debian 12 has none:
-# the steps are printed), the `aicc` system user, /etc/aicc (aicc.toml,
-# aicc.env with a generated ARI password, never overwritten), the rendered
+# the steps are printed) and its hold music (asterisk-moh-opsound-gsm), the
+# `aicc` system user, /etc/aicc (aicc.toml, aicc.env with a generated ARI
+# password, never overwritten), the rendered
 # Asterisk configuration in /etc/asterisk (existing files backed up), the
 # systemd unit, the kernel's socket buffer limit (/etc/sysctl.d), and a final
 # check of `aicc version` and /readyz.
@@ -183,6 +184,17 @@ else
     useradd --system --user-group --home-dir /var/lib/asterisk asterisk
     # then run deploy/deploy.sh again (it renders /etc/asterisk and restarts Asterisk)
 EOF
+fi
+# Hold music: the rendered musiconhold.conf plays asterisk.moh_directory
+# (default /usr/share/asterisk/moh, filled by this package on Debian 12 and
+# Ubuntu alike); without files there a waiting caller hears silence.
+if ((!skip_asterisk)); then
+  if dpkg-query -W -f='${Status}' asterisk-moh-opsound-gsm 2>/dev/null | grep -q 'install ok installed'; then
+    say "hold music: asterisk-moh-opsound-gsm is installed"
+  else
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      asterisk-moh-opsound-gsm
+  fi
 fi
 
 # --- 6. aicc system user ------------------------------------------------------------

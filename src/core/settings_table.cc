@@ -577,8 +577,8 @@ std::vector<SettingSpec> BuildTable() {
       {.name = "ari.moh_class",
        .env = {"AICC_MOH_CLASS"},
        .type = T::kString,
-       .help = "Music-on-hold class while a caller waits for an agent (empty: Asterisk's "
-               "default)."},
+       .help = "Music-on-hold class while a caller waits for an agent (empty: `default`). "
+               "`aicc asterisk-config` defines it in musiconhold.conf."},
       {.name = "ari.max_calls",
        .env = {"AICC_MAX_CALLS"},
        .type = T::kInt,
@@ -725,6 +725,14 @@ std::vector<SettingSpec> BuildTable() {
        .env = {"AICC_ARI_ALLOWED_ORIGINS"},
        .type = T::kList,
        .help = "ARI `allowed_origins` (browser CORS). Empty: none."},
+      {.name = "asterisk.moh_directory",
+       .env = {"AICC_MOH_DIRECTORY"},
+       .type = T::kString,
+       .default_value = "/usr/share/asterisk/moh",
+       .help = "Hold music: the folder musiconhold.conf's classes (`default` and "
+               "`ari.moh_class`) play, as files Asterisk's format modules read (.gsm, .wav, "
+               "...). The default is where Debian's `asterisk-moh-opsound-gsm` puts them; "
+               "`aicc asterisk-config` warns when it holds none."},
       {.name = "asterisk.realtime",
        .env = {"AICC_SIP_REALTIME"},
        .type = T::kEnum,

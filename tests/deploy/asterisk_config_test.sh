@@ -72,7 +72,9 @@ expect_not_contains "$log" "$ari_password" "renderer output (ARI password)"
 expect_not_contains "$log" "$agent01_pw" "renderer output (agent password)"
 
 for f in pjsip.conf ari.conf; do expect_mode "$out_dir/$f" 600; done
-for f in extensions.conf http.conf rtp.conf modules.conf; do expect_mode "$out_dir/$f" 640; done
+for f in extensions.conf http.conf rtp.conf modules.conf musiconhold.conf; do
+  expect_mode "$out_dir/$f" 640
+done
 for f in sorcery.conf extconfig.conf res_odbc.conf aicc-ari.env; do
   if [ -e "$out_dir/$f" ]; then fail "$f written without realtime / generated ARI password"; else pass; fi
 done
@@ -154,7 +156,24 @@ for m in res_ari res_stasis res_stasis_snoop chan_rtp res_http_websocket chan_pj
   pbx_config res_timing_timerfd; do
   expect_line "$mods" "^load => $m\\.so\$"
 done
+for m in res_websocket_client res_rtp_multicast format_gsm; do
+  expect_line "$mods" "^load => $m\\.so\$"
+done
 expect_no_line "$mods" 'opus' "modules.conf (Opus off)"
+
+# musiconhold.conf: the class "default" plays the hold-music folder.
+moh="$out_dir/musiconhold.conf"
+expect_contains "$(section "$moh" "[default]")" "mode=files" "music-on-hold class default"
+expect_contains "$(section "$moh" "[default]")" "directory=/usr/share/asterisk/moh" \
+  "music-on-hold class default"
+# An empty folder renders, with a warning naming the setting.
+mkdir -p "$tmp/no-music"
+log=$(render ARI_PASSWORD="$ari_password" AICC_MOH_DIRECTORY="$tmp/no-music" AICC_MOH_CLASS=queue \
+  "$aicc" asterisk-config --config "$tmp/aicc.toml" --out "$tmp/quiet" 2>&1)
+expect_contains "$log" "asterisk.moh_directory (AICC_MOH_DIRECTORY) = $tmp/no-music has no audio file" \
+  "warning for a hold-music folder without music"
+expect_contains "$(section "$tmp/quiet/musiconhold.conf" "[queue]")" "directory=$tmp/no-music" \
+  "music-on-hold class of ari.moh_class"
 expect_no_line "$mods" 'res_odbc' "modules.conf (no realtime)"
 expect_no_line "$mods" 'endpoint_identifier_anonymous' "modules.conf (anonymous off)"
 
