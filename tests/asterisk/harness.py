@@ -185,6 +185,20 @@ def rms_ulaw(payload):
 
 
 # ---------------------------------------------------------------------------
+# Caller numbers: 0107… for ordinary calls; 0109ABC0nnn makes the agents whose
+# place in ABC is 1 ring without answering (agent.xml).
+
+def noanswer_number(serial, agents):
+    mask = "".join("1" if a in agents else "0" for a in AGENTS)
+    return f"0109{mask}0{serial:03d}"
+
+
+def noanswer_regexp(index):
+    places = "".join("1" if i == index else "[01]" for i in range(1, len(AGENTS) + 1))
+    return f"sip:0109{places}0[0-9]+@"
+
+
+# ---------------------------------------------------------------------------
 # The CALL_STARTED listener.
 
 class NoticeServer:
@@ -383,7 +397,7 @@ class Harness:
         for i, a in enumerate(AGENTS, 1):
             xml = os.path.join(self.work, f"{a}.xml")
             with open(xml, "w") as f:
-                f.write(template.replace("@IDX@", str(i)))
+                f.write(template.replace("@NOANSWER_RE@", noanswer_regexp(i)))
             self.agent_procs[a] = self.spawn_agent(a)
 
     def spawn_agent(self, a, audio="short"):
@@ -391,7 +405,8 @@ class Harness:
             ["sipp", "-sf", os.path.join(self.work, f"{a}.xml"), "-i", "127.0.0.1",
              "-p", str(self.agent_sip[a]), "-mp", str(self.agent_media[a]), "-s", a, "-aa",
              "-nostdin", "-trace_err", "-error_file", os.path.join(self.work, f"{a}.err"),
-             "-trace_msg", "-message_file", os.path.join(self.work, f"{a}.msg")],
+             "-trace_msg", "-message_file",
+             os.path.join(self.work, f"{a}-{len(self.procs)}.msg")],
             f"{a}.log", cwd=self.audio[audio])
 
     def set_agent_audio(self, audio):
@@ -402,7 +417,10 @@ class Harness:
             self.agent_procs[a] = self.spawn_agent(a, audio)
         time.sleep(0.3)
 
-    def register_agents(self, agents, expires=3600):
+    def register_agents(self, agents, expires=3600, want="default"):
+        """REGISTER (expires 0: unregister) each agent from its phone's port;
+        then wait until ARI shows the endpoint online (offline), unless
+        want is None."""
         for a in agents:
             port = self.agent_sip[a]
             # The phone's own sipp holds the port: register from it by pausing it.
@@ -417,6 +435,8 @@ class Harness:
             self.agent_procs[a] = self.spawn_agent(a, self.agent_audio)
             check(r.returncode == 0, f"{a}: REGISTER failed (sipp {r.returncode}): "
                   + self.read_log(f"{a}-register.err"))
+        if want is None:
+            return
         want = "offline" if expires == 0 else "online"
         for a in agents:
             ok = wait_until(lambda: self.endpoint_state(a) == want, 10)

@@ -34,11 +34,14 @@ def wait_end(h, call_id, timeout=30):
 
 
 def check_call(h, number, agent=None, agents=None, end_reason="hangup", talk=True,
-               metadata_ends=1):
+               metadata_ends=1, late_agent=False):
     """The events, CALL_STARTED and Asterisk state of one finished call.
 
     agent: the agent metadata_start must name (or agents: one of them;
-    neither: null). talk: both speakers spoke (customer and agent turns)."""
+    neither: null). talk: both speakers spoke (customer and agent turns).
+    late_agent: the agent answered after the customer started talking (the
+    analysis starts when the agent is on the line), so the customer spoke
+    for an unknown part of the analysed time: at least one customer turn."""
     call_id = h.call_id_of(number)
     check(wait_end(h, call_id), f"{number}: no metadata_end within 30 s\n{h.aicc_log_text()}")
     time.sleep(0.5)  # anything sent after the end would show up here
@@ -76,8 +79,9 @@ def check_call(h, number, agent=None, agents=None, end_reason="hangup", talk=Tru
         # The customer says two sentences, the agent one: each speaker's
         # turns come from its own port (customer 12345 / spy in, agent
         # 12346 / spy out); a swapped or echoed stream changes the counts.
-        check(len(by["customer"]) == len(CUSTOMER_UTTERANCES) and
-              len(by["agent"]) == len(AGENT_UTTERANCES),
+        want_customer = len(by["customer"]) >= 1 if late_agent else \
+            len(by["customer"]) == len(CUSTOMER_UTTERANCES)
+        check(want_customer and len(by["agent"]) == len(AGENT_UTTERANCES),
               f"{number}: turns customer={len(by['customer'])} agent={len(by['agent'])}, want "
               f"{len(CUSTOMER_UTTERANCES)}/{len(AGENT_UTTERANCES)}: "
               + "; ".join(f"{t['speaker']} {t['start_time']}-{t['end_time']} {t['transcript']!r}"
@@ -102,8 +106,15 @@ def expect_sipp_ok(h, p, what):
     check(rc == 0, f"{what}: sipp exit {rc}: {h.read_log(f'customer-{p.number}.err', 1500)}")
 
 
+def agent_messages(h, agent):
+    """Every SIP message the agent's phone (all its sipp runs) sent or got."""
+    names = sorted(f for f in os.listdir(h.work) if f.startswith(agent + "-") and
+                   f.endswith(".msg"))
+    return "".join(h.read_log(f, 10**8) for f in names)
+
+
 def agent_saw(h, agent, needle):
-    return needle in h.read_log(f"{agent}.msg", 10**8)
+    return needle in agent_messages(h, agent)
 
 
 def reregister_all(h):
@@ -132,13 +143,14 @@ def three_concurrent_calls(h):
 
 
 def preferred_agent_no_answer(h):
-    # pref2.test prefers agent02; the marker x2 makes agent02 ring unanswered
+    # pref2.test prefers agent02, whom the number makes ring unanswered
     # until aicc's ring timeout (6 s); the next agent answers.
-    number = "0107003001x2"
-    p = h.call(number, host="pref2.test", hold_ms=17000)
+    number = harness.noanswer_number(3, ["agent02"])
+    # The customer keeps talking (long/) so it still speaks once the agent is on.
+    p = h.call(number, host="pref2.test", hold_ms=17000, audio="long")
     expect_sipp_ok(h, p, "customer")
     check(agent_saw(h, "agent02", f"sip:{number}@"), "agent02 (preferred) was never rung")
-    check_call(h, number, agents=["agent01", "agent03"])
+    check_call(h, number, agents=["agent01", "agent03"], late_agent=True)
 
 
 def unregistered_agent_skipped(h):
@@ -189,13 +201,13 @@ def nobody_free_hold_then_unavailable(h):
 
 
 def caller_hangs_up_while_agent_rings(h):
-    number = "0107006001x1x2x3"  # nobody answers
+    number = harness.noanswer_number(6, AGENTS)  # nobody answers
     p = h.call(number, hold_ms=3000)
     expect_sipp_ok(h, p, "customer")
     check_call(h, number, agent=None, talk=False)
     rung = [a for a in AGENTS if agent_saw(h, a, f"sip:{number}@")]
     check(len(rung) == 1, f"agents rung: {rung}")
-    ok = wait_until(lambda: "CANCEL sip:" in h.read_log(f"{rung[0]}.msg", 10**8).split(
+    ok = wait_until(lambda: "CANCEL sip:" in agent_messages(h, rung[0]).split(
         f"sip:{number}@", 1)[-1], 10)
     check(ok, f"{rung[0]} was never CANCELled")
     busy = wait_until(lambda: all(not h.ari("GET", f"/endpoints/PJSIP/{a}")[1].get("channel_ids")
@@ -207,7 +219,8 @@ def dialplan_routing(h):
     h.stop_aicc()
     h.start_aicc({"ari.routing": "dialplan"})
     try:
-        number = "0107007001x2x3"  # the dialplan rings every agent; agent01 answers
+        # The dialplan rings every agent; only agent01 answers.
+        number = harness.noanswer_number(7, ["agent02", "agent03"])
         p = h.call(number, hold_ms=11000)
         expect_sipp_ok(h, p, "customer")
         call_id, events = check_call(h, number, agents=["agent01", None])
@@ -217,8 +230,12 @@ def dialplan_routing(h):
 
 
 def wait_turns_after(h, call_id, seq, timeout=25):
-    return wait_until(lambda: [e for e in h.call_events(call_id)
-                               if e["type"] == "turn_complete" and e["seq"] > seq], timeout)
+    """Turns of the call after `seq`, once both speakers have one (or the timeout)."""
+    def turns():
+        return [e for e in h.call_events(call_id)
+                if e["type"] == "turn_complete" and e["seq"] > seq]
+    wait_until(lambda: {t["speaker"] for t in turns()} == {"customer", "agent"}, timeout)
+    return turns()
 
 
 def sigkill_mid_call_then_restart(h):
@@ -272,9 +289,12 @@ def sigterm_keep_calls_then_restart(h):
               "no turns before SIGTERM")
         h.stop_aicc(signal.SIGTERM)
         check(h.aicc.returncode == 0, f"aicc exit {h.aicc.returncode} on SIGTERM")
+        # docs/events.md: every call has exactly one metadata_end; a call kept
+        # at shutdown has none until it really ends (under the next aicc).
+        time.sleep(1.0)
         ends = [e for e in h.call_events(call_id) if e["type"] == "metadata_end"]
-        check([e["end_reason"] for e in ends] == ["shutdown"],
-              f"at SIGTERM: metadata_end {[e['end_reason'] for e in ends]}, want [shutdown]")
+        check(not ends, f"keep_calls: metadata_end {[e['end_reason'] for e in ends]} at "
+              "SIGTERM for a call that goes on")
         check(p.poll() is None, "keep_calls: the customer was hung up at aicc's SIGTERM")
         # Analysis helpers go; the main bridge, the customer and the agent stay.
         helpers = [x for x in h.aicc_leftovers()
@@ -287,9 +307,10 @@ def sigterm_keep_calls_then_restart(h):
         after = wait_turns_after(h, call_id, last)
         check(after, "no turns of the kept call after the restart (not re-adopted)\n"
               + h.aicc_log_text())
+        check({t["speaker"] for t in after} == {"customer", "agent"},
+              f"after the restart only {[t['speaker'] for t in after]}")
         expect_sipp_ok(h, p, "customer")
-        # One metadata_end per aicc lifetime of the call: shutdown, then hangup.
-        check_call_restarted(h, number, call_id, metadata_ends=2)
+        check_call_restarted(h, number, call_id)
     finally:
         h.set_agent_audio("short")
 
@@ -299,18 +320,12 @@ def restart_asterisk(h):
     check(wait_until(lambda: "ari: connected" not in h.readyz(), 15),
           f"aicc still says connected with Asterisk down: {h.readyz()}")
     h.start_asterisk()
-    t = time.monotonic()
-    reregister_all_wait = None
-    try:
-        reregister_all(h)
-    except harness.Failure as e:
-        reregister_all_wait = str(e)
-    if reregister_all_wait:
-        ok = wait_until(lambda: all(h.endpoint_state(a) == "online" for a in AGENTS), 75, 1)
-        log(f"agents online {time.monotonic() - t:.0f} s after re-registering "
-            f"({reregister_all_wait})")
-        check(ok, "agents not online after an Asterisk restart: "
-              + str({a: h.endpoint_state(a) for a in AGENTS}))
+    # Asterisk kept its astdb: the re-registered contacts come back NonQual and
+    # the endpoints read "offline" until the next qualify (up to 60 s), yet
+    # they ring; aicc tries such agents when no online one is free. So the
+    # call goes in at once, without waiting for "online".
+    h.register_agents(AGENTS, want=None)
+    log("after re-registering: " + ", ".join(f"{a} {h.endpoint_state(a)}" for a in AGENTS))
     check(wait_until(lambda: "ari: connected" in h.readyz(), 40, 0.5),
           f"aicc did not reconnect to the restarted Asterisk: {h.readyz()}\n"
           + h.aicc_log_text(3000))
