@@ -150,6 +150,8 @@ constexpr std::array kKeywords = {
     K("번지", S, C::kAddress),
     K("댁", W, C::kAddress),
     K("사시는", S, C::kAddress),
+    K("몇동", S, C::kAddress),
+    K("몇호", S, C::kAddress),
     // generic: a number to be dictated
     K("번호", W, C::kPin),
     K("자리", W, C::kCard),
@@ -219,6 +221,20 @@ constexpr std::array kKeywords = {
     K("콜센터", N),
     K("상품코드", N),
     K("쿠폰코드", N),
+    K("포인트", N),
+    K("마일리지", N),
+    K("잔액", N),
+    K("한도", N),
+    K("적립", N),
+    K("수수료", N),
+    K("이자", N),
+    K("연체료", N),
+    K("보증금", N),
+    K("우편번호", N),
+    K("사업자등록번호", N),
+    K("사업자번호", N),
+    K("몇호선", N),
+    K("호선", N),
     K("할인코드", N),
     K("가입코드", N),
     K("추천인", N),
@@ -319,6 +335,16 @@ Suffix ClassifySuffix(std::string_view utf8) {
   // 5G, 100GB, 3km: a unit written in Latin letters.
   if (IsAsciiLetter(s.front())) return {SuffixKind::kCounter, s};
   return {SuffixKind::kOther, {}};
+}
+
+Suffix ClassifySuffixAfterDigits(std::string_view utf8) {
+  const Suffix s = ClassifySuffix(utf8);
+  if (s.kind != SuffixKind::kOther) return s;
+  // Written digits: a counter starts a longer word too (2023년형, 3개짜리).
+  for (std::string_view c : kCounters) {
+    if (utf8.substr(0, c.size()) == c) return {SuffixKind::kCounter, c};
+  }
+  return s;
 }
 
 Suffix ClassifyCounterWord(std::string_view utf8) {

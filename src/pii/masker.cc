@@ -64,7 +64,7 @@ bool ExpectedLength(std::optional<Category> c, int n) {
     case Category::kRegistration:
       return n == 6 || n == 7 || n == 13;
     case Category::kPhone:
-      return n == 4 || n == 10 || n == 11;
+      return n == 4 || n == 9 || n == 10 || n == 11;  // 9: Seoul landlines (02)
     case Category::kBirthDate:
       return n == 6 || n == 8;
     case Category::kPin:
@@ -248,7 +248,8 @@ class Utterance {
       }
     }
     t->suffix_text = t_.Bytes(t->num_e, word.e);
-    t->suffix = internal::ClassifySuffix(t->suffix_text);
+    t->suffix = t->ascii && !t->sino ? internal::ClassifySuffixAfterDigits(t->suffix_text)
+                                     : internal::ClassifySuffix(t->suffix_text);
     if (t->suffix.kind == SuffixKind::kOther) {
       // 오늘, 일단, 이거, 공짜: not a number. Written digits followed by
       // Hangul the lexicon does not know still end a value ("1234번이요").
@@ -459,6 +460,10 @@ class Utterance {
           const Group& p = groups_[gi - 1];
           const int ref = static_cast<int>(tokens_[p.tokens.back()].digits.size());
           digit = with == ref && without != ref;
+        } else if (k > 0 && (with == PrevLength(g, k) || without == PrevLength(g, k))) {
+          // The chunks of one number are said in equal sizes after the first
+          // (010 1234 5678, 1234 5678 ..., 381 927).
+          digit = with == PrevLength(g, k);
         } else {
           const std::optional<Category> c = LabelFor(g).pii()
                                                 ? std::optional<Category>(LabelFor(g).category)
@@ -491,6 +496,10 @@ class Utterance {
     }
   }
 
+  int PrevLength(const Group& g, std::size_t k) const {
+    return static_cast<int>(tokens_[g.tokens[k - 1]].digits.size());
+  }
+
   // --- 5. labels and decisions ----------------------------------------------------
   Label LabelFor(const Group& g) const {
     const Hit* left = nullptr;
@@ -498,9 +507,19 @@ class Utterance {
     for (const Hit& h : own_hits_) {
       if (h.end <= g.span_b) {
         if (!left || h.end > left->end) left = &h;
-      } else if (h.begin >= g.span_e && h.begin - g.span_e <= 8 &&
-                 h.keyword->text.size() > 3) {  // not the 층 of "42 1층"
+      } else if (h.begin >= g.span_e && h.begin - g.span_e <= 8 && h.keyword->tier != Tier::kWeak &&
+                 h.keyword->text.size() > 3) {
+        // After the number only a named value counts ("1234가 비밀번호예요"),
+        // not "114에 전화했어요" or the 층 of "42 1층".
         if (!right || h.begin < right->begin) right = &h;
+      }
+    }
+    if (left && left->keyword->tier == Tier::kWeak) {
+      // "주문한 거 번호가": a weak keyword right after a non-PII one is its.
+      for (const Hit& h : own_hits_) {
+        if (h.keyword->tier == Tier::kNonPii && h.end <= left->begin && left->begin - h.end <= 6) {
+          return LabelOf(*h.keyword);
+        }
       }
     }
     if (left) return LabelOf(*left->keyword);
@@ -578,9 +597,8 @@ class Utterance {
         const bool shaped = !g.place && !g.comma && !g.dot && !g.slash && !g.date &&
                             !BusinessNumber(g.digits) && !(g.ascii && RoundAmount(g.digits));
         const bool sino = !g.ascii;
-        mask = shaped &&
-               (seq >= 4 || (sino && seq >= 3) || (sino && seq >= 2 && continuation_context_) ||
-                (g.digits.size() >= 3 && g.digits[0] == '0') || StrongShape(g.digits));
+        mask = shaped && (seq >= 4 || (sino && seq >= 3) ||
+                          (sino && seq >= 2 && continuation_context_) || StrongShape(g.digits));
       }
       if (!mask) continue;
       if (!category) category = StructuralCategory(g.digits);

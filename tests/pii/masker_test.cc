@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include "core/config.h"
-
 #include <string>
 #include <vector>
+
+#include "core/config.h"
 
 namespace aicc::pii {
 namespace {
@@ -80,6 +80,16 @@ const Row kRows[] = {
     {"determiner_i", "전화번호 말씀해 주세요", "지금 거신 이 번호로 해 주세요",
      "지금 거신 이 번호로 해 주세요", 0},
     {"words_made_of_numerals", "", "일단 오늘 이거 사용하셨어요", "일단 오늘 이거 사용하셨어요", 0},
+
+    {"service_number", "", "114에 전화했어요", "114에 전화했어요", 0},
+    {"prefix_mentioned", "", "010으로 시작하는 번호요", "010으로 시작하는 번호요", 0},
+    {"points", "", "마일리지 12500 남았어요", "마일리지 12500 남았어요", 0},
+    {"order_said_loosely", "", "주문한 거 번호가 1234567이에요", "주문한 거 번호가 1234567이에요",
+     0},
+    {"chunk_length_decides_i", "인증번호 여섯 자리 불러 주시겠어요?", "삼팔일 구이칠이요",
+     "*** ***이요", 1},
+    {"corrected_chunk_decides_i", "인증번호 다시 불러 주세요", "육칠팔 공일이 아 공일삼이요",
+     "*** *** 아 ***이요", 1},
 
     // Edges.
     {"empty", "", "", "", 0},

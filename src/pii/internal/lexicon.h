@@ -32,6 +32,8 @@ struct Suffix {
 };
 // What follows a number inside one word, e.g. "" "요" "호요" "개월" "늘".
 Suffix ClassifySuffix(std::string_view utf8);
+// The same after written digits, where a counter may start a longer word.
+Suffix ClassifySuffixAfterDigits(std::string_view utf8);
 // A whole word that is a counter (+ particle), said apart from its number
 // ("팔십오 년", "삼 월이요"); kCounter or kOther.
 Suffix ClassifyCounterWord(std::string_view utf8);
