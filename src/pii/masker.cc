@@ -108,6 +108,7 @@ bool LooksLikeWrittenDate(std::string_view s) {
 // Representative numbers of businesses (1588-xxxx, 1600-xxxx, 1899-xxxx):
 // a company's, not a person's.
 bool BusinessNumber(std::string_view d) {
+  if (d.size() == 10 && d.substr(0, 3) == "080") return true;  // toll-free
   return d.size() == 8 &&
          (d.substr(0, 2) == "15" || d.substr(0, 2) == "16" || d.substr(0, 2) == "18");
 }
@@ -496,6 +497,13 @@ class Utterance {
     }
   }
 
+  bool SequenceHasDigitForm(int sequence) const {
+    for (const Group& o : groups_) {
+      if (o.sequence == sequence && !o.place && o.digits.size() >= 2) return true;
+    }
+    return false;
+  }
+
   int PrevLength(const Group& g, std::size_t k) const {
     return static_cast<int>(tokens_[g.tokens[k - 1]].digits.size());
   }
@@ -599,6 +607,10 @@ class Utterance {
         const bool sino = !g.ascii;
         mask = shaped && (seq >= 4 || (sino && seq >= 3) ||
                           (sino && seq >= 2 && continuation_context_) || StrongShape(g.digits));
+        // 공일공 천이백삼십사 오천육백칠십팔: place-value chunks of a phone number
+        // said right after its digits.
+        mask |=
+            g.place && !g.comma && g.sequence >= 0 && seq >= 7 && SequenceHasDigitForm(g.sequence);
       }
       if (!mask) continue;
       if (!category) category = StructuralCategory(g.digits);
