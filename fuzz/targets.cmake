@@ -4,4 +4,5 @@ aicc_fuzzer(fuzz_journal_record SOURCES fuzz_journal_record.cc LIBS aicc_sink_jo
 aicc_fuzzer(fuzz_turn_analyzer SOURCES fuzz_turn_analyzer.cc LIBS aicc_turn)
 aicc_fuzzer(fuzz_silero_model SOURCES fuzz_silero_model.cc LIBS aicc_vad)
 aicc_fuzzer(fuzz_ari_event SOURCES fuzz_ari_event.cc LIBS aicc_ari_model)
-add_custom_target(fuzz_all DEPENDS fuzz_rtp_parser fuzz_wav_reader fuzz_journal_record fuzz_turn_analyzer fuzz_silero_model fuzz_ari_event)
+aicc_fuzzer(fuzz_pii_masker SOURCES fuzz_pii_masker.cc LIBS aicc_pii)
+add_custom_target(fuzz_all DEPENDS fuzz_rtp_parser fuzz_wav_reader fuzz_journal_record fuzz_turn_analyzer fuzz_silero_model fuzz_ari_event fuzz_pii_masker)
