@@ -188,6 +188,11 @@ def rms_ulaw(payload):
 # Caller numbers: 0107… for ordinary calls; 0109ABC0nnn makes the agents whose
 # place in ABC is 1 ring without answering (agent.xml).
 
+def customer_media_port(n):
+    """sipp media port of the n-th customer call (see agent_media)."""
+    return 31100 + 10 * (n % 150)
+
+
 def noanswer_number(serial, agents):
     mask = "".join("1" if a in agents else "0" for a in AGENTS)
     return f"0109{mask}0{serial:03d}"
@@ -292,7 +297,10 @@ class Harness:
             self.agent_port = free_port(socket.SOCK_DGRAM)
             log(f"12345/12346 busy: aicc's RTP ports are {self.customer_port}/{self.agent_port}")
         self.agent_sip = {a: free_port(socket.SOCK_DGRAM) for a in AGENTS}
-        self.agent_media = {a: 41000 + 10 * i for i, a in enumerate(AGENTS)}
+        # sipp's media ports are fixed: keep them below the kernel's ephemeral
+        # range (32768-60999), where free_port() and every client socket of
+        # the machine pick theirs, and out of Asterisk's rtp range (30000-30999).
+        self.agent_media = {a: 31000 + 10 * i for i, a in enumerate(AGENTS)}
         self.customer_calls = 0
         self.audio = make_audio(self.work)
         self.notices = NoticeServer()
@@ -401,13 +409,17 @@ class Harness:
             self.agent_procs[a] = self.spawn_agent(a)
 
     def spawn_agent(self, a, audio="short"):
-        return self.spawn(
+        p = self.spawn(
             ["sipp", "-sf", os.path.join(self.work, f"{a}.xml"), "-i", "127.0.0.1",
              "-p", str(self.agent_sip[a]), "-mp", str(self.agent_media[a]), "-s", a, "-aa",
              "-nostdin", "-trace_err", "-error_file", os.path.join(self.work, f"{a}.err"),
              "-trace_msg", "-message_file",
              os.path.join(self.work, f"{a}-{len(self.procs)}.msg")],
             f"{a}.log", cwd=self.audio[audio])
+        time.sleep(0.2)
+        check(p.poll() is None, f"{a}: sipp exited at once ({p.returncode}): "
+              + self.read_log(f"{a}.err", 1500))
+        return p
 
     def set_agent_audio(self, audio):
         """Restarts the agent phones playing short/ or long/ speech."""
@@ -539,7 +551,7 @@ class Harness:
         """Starts one customer call (a sipp process of its own); returns it."""
         self.customer_calls += 1
         n = self.customer_calls
-        sip, media = free_port(socket.SOCK_DGRAM), 42000 + 10 * (n % 100)
+        sip, media = free_port(socket.SOCK_DGRAM), customer_media_port(n)
         scenario = "customer_wait_bye.xml" if wait_bye else "customer.xml"
         p = self.spawn(
             ["sipp", f"127.0.0.1:{self.sip_port}", "-sf", os.path.join(HERE, scenario),

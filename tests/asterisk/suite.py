@@ -173,7 +173,7 @@ def nobody_free_hold_then_unavailable(h):
         # The customer stays silent would be nicer, but it plays its speech:
         # the check is on what it RECEIVES (hold music), captured on lo.
         cap = os.path.join(h.work, "hold.pcap")
-        media = 42000 + 10 * ((h.customer_calls + 1) % 100)
+        media = harness.customer_media_port(h.customer_calls + 1)
         dump = h.spawn(["tcpdump", "-i", "lo", "-n", "-U", "-s", "400", "-w", cap,
                         f"udp and dst port {media}"], "tcpdump.log")
         time.sleep(1.0)
