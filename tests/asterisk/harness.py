@@ -352,6 +352,9 @@ class Harness:
         self.ast_run = os.path.join(self.work, "ast")
         env = dict(os.environ)
         env.setdefault("AST_HOME", os.path.join(self.work, "home"))
+        previous = os.path.join(self.ast_run, "asterisk.log")
+        if os.path.exists(previous):  # asterisk-run.sh truncates it at start
+            os.replace(previous, os.path.join(self.work, f"asterisk-{self.ast_runs}.log"))
         t = time.monotonic()
         r = subprocess.run([self.run_script, "start", self.conf, self.ast_run], env=env,
                            capture_output=True, text=True, timeout=120)
