@@ -170,8 +170,8 @@ def nobody_free_hold_then_unavailable(h):
     h.register_agents(AGENTS, expires=0)
     try:
         number = "0107005001"
-        # The customer stays silent would be nicer, but it plays its speech:
-        # the check is on what it RECEIVES (hold music), captured on lo.
+        # What the caller RECEIVES while nobody is free (hold music), captured
+        # on lo: RTP to the customer phone's media port.
         cap = os.path.join(h.work, "hold.pcap")
         media = harness.customer_media_port(h.customer_calls + 1)
         dump = h.spawn(["tcpdump", "-i", "lo", "-n", "-U", "-s", "400", "-w", cap,
