@@ -47,8 +47,8 @@ constexpr std::u32string_view kQuestionWords[] = {
 // Time words: before a one-syllable word they leave it a verb ("내일 와",
 // "지금 가"); before a longer one they may stand before a noun ("지금 회사").
 constexpr std::u32string_view kTimeWords[] = {
-    U"지금", U"오늘", U"내일", U"이따", U"아까",   U"모레",
-    U"어제", U"이제", U"방금", U"당장", U"나중에",
+    U"지금", U"오늘", U"내일",   U"이따", U"아까", U"모레", U"어제", U"이제",
+    U"방금", U"당장", U"나중에", U"밤새", U"매일", U"종일", U"요즘", U"요새",
 };
 
 // Predicate adverbs that also stand before a noun in speech ("진짜 공짜야",
@@ -230,6 +230,8 @@ std::optional<ContextReading> ReadCopulaOrCondition(std::u32string_view last,
   // 켜야, 바꿔야, 돼야; 해 is 하+여 (신청해야), a noun only in a few words.
   if (VerbalVowel(v) || h == U'되') return kCondition;
   if (h == U'해') return IsNounEndingInHae(head) ? kCopula : kCondition;
+  // 와, 봐, 놔 are 오/보/놓 + -아 (들어와야, 해 봐야); 과, 화 end nouns (사과, 영화).
+  if (h == U'와' || h == U'봐' || h == U'놔') return kCondition;
   if (head.size() == 1) return OneOf(head, kNounsBeforeYa) ? kCopula : kCondition;  // 가야, 해야
   // 공짜야, 근처야 or 보내야, 건너야: an adverb or an object makes it a verb.
   if ((IsPredicateAdverb(before) && !OneOf(before, kAlsoBeforeNouns)) ||

@@ -128,11 +128,15 @@ constexpr EndingRule kRules[] = {
     {"ㄷㅔㅇㅣ", E::kCasualFinal, 0.8, "경상 emphatic declarative -데이"},
     {"ㅅㅣㅁㄷㅓ", E::kFormalFinal, 0.93, "경상 formal declarative -심더"},
     {"ㅂㄴㅣㄷㅓ", E::kFormalFinal, 0.93, "경상 formal declarative -ㅂ니더"},
-    // 경상 polite -예 where the standard has -요 (되지예, 그래예, 하네예) and
+    // 경상 polite -예 where the standard has -요 (되지예, 그래예, 할게예) and
     // the imperative -래이/-그래이 (가래이, 조심하래이).
     {"ㅈㅣㅇㅖ", E::kPoliteFinal, 0.88, "경상 polite final -지예"},
     {"ㄹㅐㅇㅖ", E::kPoliteFinal, 0.88, "경상 polite final -래예 (그래예)"},
     {"ㄴㅔㅇㅖ", E::kPoliteFinal, 0.88, "경상 polite final -네예"},
+    {"ㄹㄱㅔㅇㅖ", E::kPoliteFinal, 0.88, "경상 polite final -ㄹ게예"},
+    {"ㄴㄷㅔㅇㅖ", E::kPoliteFinal, 0.88, "경상 polite final -ㄴ데예"},
+    // 경상 하소체 imperative/request -(으)이소 (해 주이소, 오이소).
+    {"ㅇㅣㅅㅗ", E::kPoliteFinal, 0.88, "경상 polite request -이소"},
     {"ㄹㅐㅇㅣ", E::kCasualFinal, 0.78, "경상 imperative -래이/-그래이"},
     {"ㅆㅈㅔ", E::kCasualFinal, 0.72, "경상/전라 confirmation -제 (했제)"},
     {"ㅈㅈㅔ", E::kCasualFinal, 0.72, "경상/전라 confirmation -제 (맞제)"},

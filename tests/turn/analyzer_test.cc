@@ -237,7 +237,8 @@ TEST(AnalyzerTest, CopulaYaIsToldFromTheConditionByWhatPrecedesIt) {
       {"통장이 있어야", E::kConnective, false},
       {"적어도 사흘은 기다려야", E::kConnective, false},
       {"결제가 돼야", E::kConnective, false},
-      {"돈을 빨리 보내야", E::kConnective, false},  // an adverb before: a verb
+      {"돈을 빨리 보내야", E::kConnective, false},     // an adverb before: a verb
+      {"그 돈이 다 들어와야", E::kConnective, false},  // 와 is 오+아
   });
 }
 
@@ -253,6 +254,8 @@ TEST(AnalyzerTest, RegionalFinalEndingsAreComplete) {
       {"그래 알았다 아이가", E::kCasualFinal, true},
       {"그거 어제 했심더", E::kFormalFinal, true},
       {"맞제", E::kCasualFinal, true},
+      {"이번엔 꼭 해 주이소", E::kPoliteFinal, true},
+      {"내가 다시 전화할게예", E::kPoliteFinal, true},
       {"그래유", E::kPoliteFinal, true},  // 충청
       {"아직 안 왔슈", E::kPoliteFinal, true},
       {"돈은 어제 보냈는디유", E::kPoliteFinal, true},
