@@ -65,7 +65,8 @@ bench: build
 turn-eval: build
 	$(BUILD)/aicc turn --eval tests/data/turn-dev.tsv $(ARGS)
 	$(BUILD)/aicc turn --eval tests/data/turn-extra.tsv $(ARGS)
-	@for v in no-punct no-space split-end; do for c in dev extra; do \
+	$(BUILD)/aicc turn --eval tests/data/turn-casual.tsv $(ARGS)
+	@for v in no-punct no-space split-end; do for c in dev extra casual; do \
 	  printf '%-6s %-10s ' $$c $$v; $(BUILD)/aicc turn --eval tests/data/turn-$$c.tsv --variant $$v $(ARGS) | tail -n 1; \
 	done; done
 
