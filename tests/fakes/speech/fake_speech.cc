@@ -6,6 +6,8 @@
 #include <grpcpp/server_context.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -27,6 +29,7 @@ struct FakeSpeechServer::State {
   std::vector<RecordedStream> streams;
   int active = 0;
   int max_active = 0;
+  std::atomic<bool> down{false};  // Stop() called: answer UNAVAILABLE
 };
 
 namespace {
@@ -59,6 +62,79 @@ speech::StreamingRecognizeResponse MakeResponse(const SpeechStep& step, int stre
   return resp;
 }
 
+int DecodeUlaw(std::uint8_t u) {
+  u = static_cast<std::uint8_t>(~u);
+  int t = ((u & 0x0F) << 3) + 0x84;
+  t <<= (u & 0x70) >> 4;
+  return (u & 0x80) ? (0x84 - t) : (t - 0x84);
+}
+
+// Google-like endpointing for FakeSpeechOptions::final_on_pause: 10 ms
+// frames, speech above a mean absolute level, a final once the silence after
+// speech lasts `pause`.
+class PauseEndpointer {
+ public:
+  PauseEndpointer(std::chrono::milliseconds pause, int rate, int bps)
+      : pause_frames_(pause.count() / 10), frame_(rate / 100), bps_(bps) {}
+
+  // Feeds audio; returns the end offsets (ms, stream-relative) of the
+  // stretches of speech that a long enough pause has closed.
+  std::vector<std::int64_t> Feed(const std::string& audio) {
+    std::vector<std::int64_t> ends;
+    if (pause_frames_ <= 0 || frame_ <= 0) return ends;
+    for (std::size_t i = 0; i + static_cast<std::size_t>(bps_) <= audio.size();
+         i += static_cast<std::size_t>(bps_)) {
+      int v;
+      if (bps_ == 1) {
+        v = DecodeUlaw(static_cast<std::uint8_t>(audio[i]));
+      } else {
+        v = static_cast<std::int16_t>(static_cast<std::uint16_t>(
+            static_cast<std::uint8_t>(audio[i]) | (static_cast<std::uint8_t>(audio[i + 1]) << 8)));
+      }
+      sum_ += std::abs(v);
+      if (++n_ < frame_) continue;
+      const bool speech = sum_ / n_ > 300;
+      sum_ = 0;
+      n_ = 0;
+      ++frames_;
+      if (speech) {
+        in_speech_ = true;
+        silent_ = 0;
+        speech_end_ms_ = frames_ * 10;
+      } else if (in_speech_ && ++silent_ >= pause_frames_) {
+        in_speech_ = false;
+        ends.push_back(speech_end_ms_);
+      }
+    }
+    return ends;
+  }
+  // At WritesDone: the end of speech not yet closed by a pause.
+  std::optional<std::int64_t> Flush() {
+    if (!in_speech_) return std::nullopt;
+    in_speech_ = false;
+    return speech_end_ms_;
+  }
+
+ private:
+  std::int64_t pause_frames_;
+  int frame_;
+  int bps_;
+  std::int64_t sum_ = 0;
+  int n_ = 0;
+  std::int64_t frames_ = 0;
+  bool in_speech_ = false;
+  std::int64_t silent_ = 0;
+  std::int64_t speech_end_ms_ = 0;
+};
+
+speech::StreamingRecognizeResponse PauseFinal(int stream, int n, std::int64_t end_ms) {
+  SpeechStep step;
+  step.kind = SpeechStep::Kind::kFinal;
+  step.text = "s" + std::to_string(stream) + "u" + std::to_string(n);
+  step.end_offset = std::chrono::milliseconds(end_ms);
+  return MakeResponse(step, stream, 0);
+}
+
 class Service final : public speech::Speech::Service {
  public:
   explicit Service(std::shared_ptr<FakeSpeechServer::State> state) : state_(std::move(state)) {}
@@ -70,6 +146,7 @@ class Service final : public speech::Speech::Service {
     int index;
     SpeechScript script;
     std::chrono::milliseconds max_audio;
+    if (state_->down) return {grpc::StatusCode::UNAVAILABLE, "the service is unavailable"};
     {
       std::lock_guard lock(state_->mutex);
       index = static_cast<int>(state_->streams.size());
@@ -114,7 +191,12 @@ class Service final : public speech::Speech::Service {
     int rate = 0;
     int bps = 0;
     std::size_t bytes = 0;
+    std::optional<PauseEndpointer> endpointer;
+    int pause_finals = 0;
     while (stream->Read(&req)) {
+      if (state_->down) {
+        return {grpc::StatusCode::UNAVAILABLE, "the service is unavailable (connection reset)"};
+      }
       const auto now = std::chrono::steady_clock::now();
       if (first) {
         first = false;
@@ -127,6 +209,9 @@ class Service final : public speech::Speech::Service {
         rec.first_had_audio = !req.audio().empty();
         rec.sample_rate = rate;
         rec.bytes_per_sample = bps;
+        if (state_->options.final_on_pause.count() > 0) {
+          endpointer.emplace(state_->options.final_on_pause, rate, bps);
+        }
         if (!req.has_streaming_config()) {
           return {grpc::StatusCode::INVALID_ARGUMENT, "first request without streaming_config"};
         }
@@ -145,6 +230,13 @@ class Service final : public speech::Speech::Service {
       bytes += req.audio().size();
       if (req.audio().size() > 25600) {
         return {grpc::StatusCode::INVALID_ARGUMENT, "audio request over 25600 bytes"};
+      }
+      if (endpointer) {
+        for (const auto end_ms : endpointer->Feed(req.audio())) {
+          if (!stream->Write(PauseFinal(index, pause_finals++, end_ms))) {
+            return {grpc::StatusCode::CANCELLED, "gone"};
+          }
+        }
       }
       const double ms = rate > 0 && bps > 0 ? static_cast<double>(bytes) / bps * 1000.0 / rate : 0;
       for (std::size_t i = 0; i < script.size(); ++i) {
@@ -170,6 +262,14 @@ class Service final : public speech::Speech::Service {
       std::lock_guard lock(state_->mutex);
       state_->streams[static_cast<std::size_t>(index)].half_closed = true;
     }
+    if (state_->down) return {grpc::StatusCode::UNAVAILABLE, "the service is unavailable"};
+    if (endpointer) {
+      if (const auto end_ms = endpointer->Flush()) {
+        if (!stream->Write(PauseFinal(index, pause_finals++, *end_ms))) {
+          return {grpc::StatusCode::CANCELLED, "gone"};
+        }
+      }
+    }
     const double ms = rate > 0 && bps > 0 ? static_cast<double>(bytes) / bps * 1000.0 / rate : 0;
     for (std::size_t i = 0; i < script.size(); ++i) {
       const auto& step = script[i];
@@ -191,16 +291,19 @@ class Service final : public speech::Speech::Service {
 
 class FakeSpeechServer::Impl {
  public:
-  explicit Impl(std::shared_ptr<State> state) : service_(state) {
+  Impl(std::shared_ptr<State> state, int port) : service_(state) {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:" + std::to_string(state->options.port),
-                             grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
+                             &port_);
     builder.RegisterService(&service_);
     server_ = builder.BuildAndStart();
   }
-  ~Impl() {
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  // Streams still reading when the deadline passes are cancelled.
+  void Shutdown(std::chrono::milliseconds grace) {
+    if (server_) server_->Shutdown(std::chrono::system_clock::now() + grace);
+    server_.reset();  // closes the listening port
   }
+  ~Impl() { Shutdown(std::chrono::seconds(2)); }
   int port_ = 0;
   Service service_;
   std::unique_ptr<grpc::Server> server_;
@@ -208,16 +311,40 @@ class FakeSpeechServer::Impl {
 
 FakeSpeechServer::FakeSpeechServer(FakeSpeechOptions options) : state_(std::make_shared<State>()) {
   state_->options = std::move(options);
-  impl_ = std::make_unique<Impl>(state_);
+  impl_ = std::make_unique<Impl>(state_, state_->options.port);
+  port_ = static_cast<std::uint16_t>(impl_->port_);
 }
 
 FakeSpeechServer::~FakeSpeechServer() = default;
 
-std::uint16_t FakeSpeechServer::port() const { return static_cast<std::uint16_t>(impl_->port_); }
-
-std::string FakeSpeechServer::Endpoint() const {
-  return "127.0.0.1:" + std::to_string(impl_->port_);
+void FakeSpeechServer::Stop() {
+  std::lock_guard lock(impl_mutex_);
+  if (!impl_) return;
+  state_->down = true;
+  // Streams that send audio in the grace period end UNAVAILABLE at their next
+  // request; idle ones are cancelled at its end.
+  impl_->Shutdown(std::chrono::milliseconds(300));
+  impl_.reset();
 }
+
+bool FakeSpeechServer::Restart() {
+  std::lock_guard lock(impl_mutex_);
+  if (impl_) return true;
+  state_->down = false;
+  auto impl = std::make_unique<Impl>(state_, port_);
+  if (impl->port_ != port_) return false;
+  impl_ = std::move(impl);
+  return true;
+}
+
+bool FakeSpeechServer::Running() const {
+  std::lock_guard lock(impl_mutex_);
+  return impl_ != nullptr;
+}
+
+std::uint16_t FakeSpeechServer::port() const { return port_; }
+
+std::string FakeSpeechServer::Endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
 
 void FakeSpeechServer::SetScripts(std::vector<SpeechScript> scripts) {
   std::lock_guard lock(state_->mutex);
@@ -263,6 +390,7 @@ std::string ParseSpeechScript(const std::string& text, FakeSpeechOptions& option
   auto json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_object()) return "script is not a JSON object";
   options.max_stream_audio = std::chrono::milliseconds(json.value("max_stream_audio_ms", 0));
+  options.final_on_pause = std::chrono::milliseconds(json.value("final_on_pause_ms", 0));
   static const std::map<std::string, grpc::StatusCode> kCodes = {
       {"CANCELLED", grpc::StatusCode::CANCELLED},
       {"UNKNOWN", grpc::StatusCode::UNKNOWN},

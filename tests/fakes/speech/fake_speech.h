@@ -6,7 +6,13 @@
 // metadata, every audio byte, request sizes and arrival times) and answers
 // from a script: interim/final results when a given amount of the stream's
 // audio has arrived (or at the client's WritesDone), errors with a given
-// status code, and Google's maximum stream duration (OUT_OF_RANGE).
+// status code, and Google's maximum stream duration (OUT_OF_RANGE). With
+// `final_on_pause` it endpoints as Google does: one final per stretch of
+// speech, sent once the audio after it has been silent for that long.
+//
+// Outages: Stop() closes the port (streams in flight end UNAVAILABLE, new
+// ones are refused by the kernel, which gRPC clients see as UNAVAILABLE);
+// Restart() serves again on the same port, recording on from where it was.
 //
 // Usage:
 //   fakes::FakeSpeechOptions o;
@@ -27,6 +33,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +67,11 @@ struct FakeSpeechOptions {
   // (like Google's maximum stream duration).
   std::chrono::milliseconds max_stream_audio{0};
   std::uint16_t port = 0;  // 0: ephemeral
+  // > 0: besides the script, a final for each stretch of speech (audio above
+  // a low energy floor) once this much silence follows it, and one for the
+  // rest at WritesDone. Text "s<stream>u<n>" (n from 0 per stream), end
+  // offset where the speech stopped, stream-relative.
+  std::chrono::milliseconds final_on_pause{0};
 };
 
 struct RecordedStream {
@@ -89,6 +101,13 @@ class FakeSpeechServer {
 
   std::uint16_t port() const;
   std::string Endpoint() const;  // "127.0.0.1:<port>"
+  // The service goes away: streams in flight end with UNAVAILABLE and the
+  // listening port is closed (connections are refused). Returns once the
+  // port is closed. Idempotent.
+  void Stop();
+  // Serves again on the same port. False if the port could not be bound.
+  bool Restart();
+  bool Running() const;
   // Replaces the scripts for streams that start from now on.
   void SetScripts(std::vector<SpeechScript> scripts);
 
@@ -104,12 +123,14 @@ class FakeSpeechServer {
 
  private:
   std::shared_ptr<State> state_;
+  std::uint16_t port_ = 0;
   class Impl;
-  std::unique_ptr<Impl> impl_;
+  mutable std::mutex impl_mutex_;
+  std::unique_ptr<Impl> impl_;  // null while stopped
 };
 
 // Script file for the fake_speech_server program (JSON):
-//   {"max_stream_audio_ms": 3000,
+//   {"max_stream_audio_ms": 3000, "final_on_pause_ms": 400,
 //    "scripts": [[{"kind": "final", "at_ms": 1000, "text": "...", "end_ms": 900,
 //                  "confidence": 0.9, "at_half_close": false, "delay_ms": 0},
 //                 {"kind": "error", "at_ms": 500, "code": "UNAVAILABLE"}]]}
