@@ -4,8 +4,9 @@ namespace aicc::app {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {AddVersionCommand}, {AddConfigCommand}, {AddRunCommand},  {AddDemoCommand},
-      {AddReplayCommand},  {AddSinkCommand},   {AddTurnCommand}, {AddAsteriskConfigCommand},
+      {AddVersionCommand}, {AddConfigCommand}, {AddRunCommand},
+      {AddDemoCommand},    {AddReplayCommand}, {AddSinkCommand},
+      {AddTurnCommand},    {AddRedactCommand}, {AddAsteriskConfigCommand},
   };
   return commands;
 }

@@ -20,6 +20,7 @@ const std::vector<Command>& Commands();
 void AddVersionCommand(CLI::App& app, int& exit_code);
 void AddConfigCommand(CLI::App& app, int& exit_code);
 void AddTurnCommand(CLI::App& app, int& exit_code);
+void AddRedactCommand(CLI::App& app, int& exit_code);
 void AddRunCommand(CLI::App& app, int& exit_code);
 void AddReplayCommand(CLI::App& app, int& exit_code);
 void AddSinkCommand(CLI::App& app, int& exit_code);

@@ -1,0 +1,21 @@
+# Runs `aicc redact --eval` and fails unless its last line is
+# "pii recall R (a/b) false-mask F (c/d) exact E (e/f)" with R at or above
+# RECALL_FLOOR and F at or below FALSE_MASK_CEILING.
+execute_process(COMMAND ${AICC} redact --eval ${CORPUS} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "aicc redact --eval exited ${rc}:\n${out}")
+endif()
+string(STRIP "${out}" out)
+string(REGEX MATCH "[^\n]*$" last "${out}")
+if(NOT last MATCHES "^pii recall ([0-9.]+) \\([0-9]+/[0-9]+\\) false-mask ([0-9.]+) \\([0-9]+/[0-9]+\\) exact ([0-9.]+) \\([0-9]+/[0-9]+\\)$")
+  message(FATAL_ERROR "last line is not 'pii recall R (a/b) false-mask F (c/d) exact E (e/f)': '${last}'")
+endif()
+set(recall ${CMAKE_MATCH_1})
+set(false_mask ${CMAKE_MATCH_2})
+message(STATUS "${CORPUS}: ${last}")
+if(recall LESS ${RECALL_FLOOR})
+  message(FATAL_ERROR "recall ${recall} fell below the floor ${RECALL_FLOOR}")
+endif()
+if(false_mask GREATER ${FALSE_MASK_CEILING})
+  message(FATAL_ERROR "false-mask ${false_mask} rose above the ceiling ${FALSE_MASK_CEILING}")
+endif()
