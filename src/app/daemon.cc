@@ -71,13 +71,7 @@ bool IsLoopbackHost(std::string_view host) {
 class RegistryObserver final : public ari::CallObserver {
  public:
   RegistryObserver(pipeline::CallRegistry& registry, const ari::ControllerOptions& options)
-      : registry_(registry),
-        keep_calls_(options.on_shutdown == ari::ShutdownPolicy::kKeepCalls),
-        // A re-adopted call deletes its stale helpers (up to two snoops, two
-        // ExternalMedia channels and two bridges, one request each) before
-        // it reports OnCallStarted, which can then come after OnReconciled:
-        // give it that long before its record is closed as recovered.
-        takeover_grace_(6 * options.request_timeout + std::chrono::seconds(1)) {}
+      : registry_(registry), keep_calls_(options.on_shutdown == ari::ShutdownPolicy::kKeepCalls) {}
   void OnCallStarted(const ari::CallInfo& call) override {
     registry_.StartCall({.call_id = call.call_id,
                          .channel_id = call.channel_id,
@@ -102,10 +96,11 @@ class RegistryObserver final : public ari::CallObserver {
     registry_.EndCall(call_id, std::string(end_reason));
   }
   void OnReconciled() override {
-    // The calls the controller re-adopts are known now (reported within the
-    // grace); the carried-over rest are over. Later reconciles find nothing
-    // left.
-    registry_.CloseCarriedOver("recovered", takeover_grace_);
+    // The controller reports every re-adopted call (OnCallStarted) before
+    // OnReconciled, from the same strand; both post to the registry's
+    // strand, so the takeovers are in before this closes the carried-over
+    // rest. Later reconciles find nothing left.
+    registry_.CloseCarriedOver("recovered", std::chrono::milliseconds(0));
   }
   void OnAnalysisUnavailable(const std::string& call_id, std::string_view why) override {
     // The controller has logged and counted it; the call's events still
@@ -116,7 +111,6 @@ class RegistryObserver final : public ari::CallObserver {
  private:
   pipeline::CallRegistry& registry_;
   const bool keep_calls_;
-  const std::chrono::milliseconds takeover_grace_;
 };
 
 }  // namespace
@@ -261,7 +255,7 @@ boost::system::result<void, std::string> Daemon::Start() {
   // pipeline-only mode nothing can take them over (RTP carries no call id):
   // they are closed now, so a stream still flowing becomes a new call only
   // after the old one's metadata_end. In ARI mode the first reconcile closes
-  // them (RegistryObserver::OnReconciled, after a grace for late takeovers),
+  // them (RegistryObserver::OnReconciled),
   // however long Asterisk takes to be reachable: closing a call that is then
   // taken over would break "one metadata_end per call"; closing late only
   // delays it.

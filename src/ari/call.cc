@@ -302,8 +302,7 @@ awaitable<void> Call::RunDialplan() {
 
 // --- re-adoption after a restart ----------------------------------------
 
-awaitable<void> Call::RunAdopted() {
-  ctx_.metrics.calls_adopted->Increment();
+void Call::AnnounceAdopted() {
   main_bridge_id_ = adoption_->main_bridge_id;
   main_bridge_ready_ = true;
   stale_channels_ = adoption_->stale_channels;
@@ -313,8 +312,13 @@ awaitable<void> Call::RunAdopted() {
     agent_id_ = ResourceOfChannelName(adoption_->agent_channel->name);
     agent_ = agent_id_;
     Status(agent_channel_).in_stasis = true;
-    if (!agent_.empty()) ctx_.agents->ForceReserve(agent_, call_id_);
   }
+  NotifyStarted();
+}
+
+awaitable<void> Call::RunAdopted() {
+  ctx_.metrics.calls_adopted->Increment();
+  if (!agent_.empty()) ctx_.agents->ForceReserve(agent_, call_id_);
   log_->info("{} re-adopted call on {} (agent {})", tag_, customer_.id,
              agent_id_.empty() ? "gone" : agent_id_);
   for (const auto& id : std::exchange(stale_channels_, {})) co_await DeleteChannel(id);

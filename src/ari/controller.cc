@@ -289,12 +289,14 @@ void CallController::Impl::Dispatch(std::shared_ptr<const Event> e) {
 void CallController::Impl::NewCall(const Channel& customer,
                                    std::optional<internal::Adoption> adoption,
                                    std::string call_id) {
+  const bool adopted = adoption.has_value();
   auto call = std::make_shared<Call>(io, ctx, call_id, customer, std::move(adoption));
   calls[call_id] = Entry{call, next_seq++};
   by_customer[customer.id] = call_id;
   active = calls.size();
   ctx.metrics.calls_total->Increment();
   ctx.metrics.calls_active->Set(static_cast<double>(calls.size()));
+  if (adopted) call->AnnounceAdopted();
   call->Start();
 }
 

@@ -79,6 +79,10 @@ class Recorder final : public CallObserver {
     std::lock_guard lock(mutex_);
     calls_[call_id].unavailable.emplace_back(why);
   }
+  void OnReconciled() override {
+    std::lock_guard lock(mutex_);
+    log_.push_back("reconciled");
+  }
 
   std::map<std::string, Call> Calls() const {
     std::lock_guard lock(mutex_);
@@ -433,6 +437,13 @@ TEST_F(ControllerTest, AKilledAiccsHelpersAreReplacedNotDoubled) {
   ASSERT_TRUE(WaitUntil([&] { return SetUp(customer); }, 10s));
   EXPECT_EQ(recorder_->ByChannel(customer)->info.call_id, call_id);
   EXPECT_TRUE(recorder_->ByChannel(customer)->info.adopted);
+  // The pipeline closes the calls nobody took over at OnReconciled: the
+  // takeover must be reported before it.
+  const auto log = recorder_->Log();
+  const auto started = std::find(log.begin(), log.end(), "start " + call_id);
+  const auto reconciled = std::find(log.begin(), log.end(), "reconciled");
+  ASSERT_NE(reconciled, log.end());
+  EXPECT_LT(started, reconciled) << "OnCallStarted of a re-adopted call after OnReconciled";
   ASSERT_TRUE(WaitUntil(
       [&] {
         for (const auto& id : old_helpers) {

@@ -84,6 +84,10 @@ class Call : public std::enable_shared_from_this<Call> {
   const std::string& customer_channel() const { return customer_.id; }
   boost::asio::strand<boost::asio::any_io_executor>& strand() { return strand_; }
 
+  // A re-adopted call only, before Start() and on the controller's strand:
+  // takes over the adoption's state and reports OnCallStarted at once, so
+  // that it precedes the reconcile's OnReconciled (controller.h).
+  void AnnounceAdopted();
   // Starts the flow's coroutine.
   void Start();
   // On strand(): an event about one of the call's channels or bridges.
