@@ -18,6 +18,7 @@ import sys
 import time
 import traceback
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import AGENTS, AGENT_UTTERANCES, CUSTOMER_UTTERANCES, check, log, wait_until  # noqa: E402
