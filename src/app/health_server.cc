@@ -1,8 +1,11 @@
 #include "app/health_server.h"
 
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 
 #include "core/logging.h"
@@ -19,8 +22,12 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const core::MetricsRegistry& metrics,
-          std::function<Readiness()> readiness)
-      : stream_(std::move(socket)), metrics_(metrics), readiness_(std::move(readiness)) {}
+          std::function<Readiness()> readiness, std::shared_ptr<std::atomic<std::size_t>> open)
+      : stream_(std::move(socket)),
+        metrics_(metrics),
+        readiness_(std::move(readiness)),
+        open_(std::move(open)) {}
+  ~Session() { open_->fetch_sub(1, std::memory_order_relaxed); }
 
   void Run() { Read(); }
 
@@ -87,13 +94,29 @@ class Session : public std::enable_shared_from_this<Session> {
   http::request<http::string_body> request_;
   const core::MetricsRegistry& metrics_;
   std::function<Readiness()> readiness_;
+  std::shared_ptr<std::atomic<std::size_t>> open_;  // sessions alive, for the cap
 };
+
+// Out of descriptors (or kernel memory) the listening socket stays readable
+// and every accept fails at once: without a pause the loop spins a core.
+bool IsResourceShortage(const beast::error_code& ec) {
+  return ec == boost::system::errc::too_many_files_open ||
+         ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
+}
+constexpr std::chrono::milliseconds kAcceptPause{100};
 
 }  // namespace
 
 struct HealthServer::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::any_io_executor ex, const core::MetricsRegistry& m, std::function<Readiness()> r)
-      : executor(asio::make_strand(ex)), acceptor(executor), metrics(m), readiness(std::move(r)) {}
+  Impl(asio::any_io_executor ex, const core::MetricsRegistry& m, std::function<Readiness()> r,
+       std::size_t max)
+      : executor(asio::make_strand(ex)),
+        acceptor(executor),
+        pause_timer(executor),
+        metrics(m),
+        readiness(std::move(r)),
+        max_connections(max) {}
 
   void Accept() {
     acceptor.async_accept(
@@ -102,22 +125,55 @@ struct HealthServer::Impl : std::enable_shared_from_this<Impl> {
           if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
             return;
           }
-          if (!ec) {
-            std::make_shared<Session>(std::move(s), self->metrics, self->readiness)->Run();
+          if (ec) return self->AcceptFailed(ec);
+          if (self->open->load(std::memory_order_relaxed) >= self->max_connections) {
+            // Over the cap: closed unanswered (a client holding idle
+            // connections loses them to the 30 s read timeout).
+            if (self->cap_log.ShouldLog()) {
+              core::Logger("app")->warn(
+                  "http: {} connections open, the most allowed; closing new ones ({} more "
+                  "suppressed)",
+                  self->max_connections, self->cap_log.Suppressed());
+            }
+            beast::error_code ignored;
+            s.close(ignored);
+          } else {
+            self->open->fetch_add(1, std::memory_order_relaxed);
+            std::make_shared<Session>(std::move(s), self->metrics, self->readiness, self->open)
+                ->Run();
           }
           self->Accept();
         });
   }
 
+  void AcceptFailed(const beast::error_code& ec) {
+    if (accept_log.ShouldLog()) {
+      core::Logger("app")->error("http: accept failed: {} ({} more suppressed){}", ec.message(),
+                                 accept_log.Suppressed(),
+                                 IsResourceShortage(ec) ? "; pausing accepts for 100 ms" : "");
+    }
+    if (!IsResourceShortage(ec)) return Accept();  // e.g. the peer reset it: next one
+    pause_timer.expires_after(kAcceptPause);
+    pause_timer.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (wait_ec || !self->acceptor.is_open()) return;
+      self->Accept();
+    });
+  }
+
   asio::strand<asio::any_io_executor> executor;
   tcp::acceptor acceptor;
+  asio::steady_timer pause_timer;
   const core::MetricsRegistry& metrics;
   std::function<Readiness()> readiness;
+  const std::size_t max_connections;
+  std::shared_ptr<std::atomic<std::size_t>> open = std::make_shared<std::atomic<std::size_t>>(0);
+  core::RateLimitedLog accept_log{std::chrono::seconds(10)};
+  core::RateLimitedLog cap_log{std::chrono::seconds(10)};
 };
 
 HealthServer::HealthServer(asio::any_io_executor ex, const core::MetricsRegistry& metrics,
-                           std::function<Readiness()> readiness)
-    : impl_(std::make_shared<Impl>(ex, metrics, std::move(readiness))) {}
+                           std::function<Readiness()> readiness, std::size_t max_connections)
+    : impl_(std::make_shared<Impl>(ex, metrics, std::move(readiness), max_connections)) {}
 
 HealthServer::~HealthServer() { Stop(); }
 
@@ -150,6 +206,7 @@ void HealthServer::Stop() {
   asio::dispatch(impl_->executor, [impl = impl_] {
     beast::error_code ec;
     impl->acceptor.close(ec);
+    impl->pause_timer.cancel();
   });
 }
 

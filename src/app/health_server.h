@@ -4,6 +4,10 @@
 //
 // Thread safety: Start/Stop from any thread; handlers run on the server's
 // strand; the readiness callback must be thread-safe.
+//
+// Limits: at most `max_connections` open at once (more are closed at once,
+// unanswered); when accept fails for want of descriptors or memory, accepting
+// pauses 100 ms instead of spinning.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -24,8 +28,10 @@ struct Readiness {
 
 class HealthServer {
  public:
+  static constexpr std::size_t kDefaultMaxConnections = 64;
   HealthServer(boost::asio::any_io_executor ex, const core::MetricsRegistry& metrics,
-               std::function<Readiness()> readiness);
+               std::function<Readiness()> readiness,
+               std::size_t max_connections = kDefaultMaxConnections);
   ~HealthServer();
   // Binds host:port (port 0 = ephemeral); error text names the address.
   boost::system::result<void, std::string> Start(const std::string& host_port);
