@@ -244,7 +244,13 @@ awaitable<Call::DialOutcome> Call::DialAgent(const std::string& agent, int attem
           {"appArgs", "aicc-agent," + call_id_},
           {"timeout", std::to_string(ring_seconds)},
           {"channelId", id}};
-  if (!customer_.caller.number.empty()) q.emplace_back("callerId", customer_.caller.number);
+  if (!customer_.caller.number.empty()) {
+    // Name and number both: Asterisk reads a bare callerId that is not all
+    // digits as a display name (the agent would see the number "asterisk").
+    std::string number = customer_.caller.number;
+    std::erase_if(number, [](char ch) { return ch == '"' || ch == '<' || ch == '>'; });
+    q.emplace_back("callerId", fmt::format("\"{}\" <{}>", number, number));
+  }
   log_->info("{} ringing agent {}", tag_, agent);
   // Not retried: a retry could ring the agent twice. The next agent is tried.
   auto r = co_await Ari(Method::kPost, "/channels", std::move(q), 1);

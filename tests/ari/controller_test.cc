@@ -334,7 +334,7 @@ TEST_F(ControllerTest, HappyPathRoutesToAnAgentAndSnoopsBothVoices) {
   EXPECT_LT(endpoint, originate);
   EXPECT_LT(originate, snoop_in);
   EXPECT_LT(snoop_in, snoop_out);
-  EXPECT_EQ(requests[originate].Param("callerId"), "01012345678");
+  EXPECT_EQ(requests[originate].Param("callerId"), "\"01012345678\" <01012345678>");
   EXPECT_EQ(requests[originate].Param("timeout"), "2");
   for (const auto& s : streams) {
     const core::Speaker speaker = s.spy == "in" ? core::Speaker::kCustomer : core::Speaker::kAgent;
