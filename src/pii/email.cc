@@ -42,7 +42,7 @@ class EmailScanner {
       t_.MaskSpan(t_.words[local].b, t_.words[local].e);
       t_.MaskSpan(word.b, word.e);
       t_.consumed[local] = t_.consumed[w] = 1;
-      for (int l = local; l >= 2 && IsSpokenDot(t_.WordText(l - 1)); l -= 2) {
+      for (int l = local; l >= 2 && IsSpokenLocalJoiner(t_.WordText(l - 1)); l -= 2) {
         t_.MaskSpan(t_.words[l - 2].b, t_.words[l - 1].e);
         t_.consumed[l - 1] = t_.consumed[l - 2] = 1;
       }

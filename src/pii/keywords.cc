@@ -52,6 +52,8 @@ std::vector<Hit> FindIn(const std::string& s, const std::vector<int>* map) {
   return kept;
 }
 
+}  // namespace
+
 std::string Squeeze(std::string_view text) {
   std::string s;
   s.reserve(text.size());
@@ -61,8 +63,6 @@ std::string Squeeze(std::string_view text) {
   }
   return s;
 }
-
-}  // namespace
 
 Label LabelOf(const Keyword& kw) {
   Label l;

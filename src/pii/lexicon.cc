@@ -270,6 +270,17 @@ std::string_view StripTrailingPunctuation(std::string_view s) {
   return s;
 }
 
+// One particle, or two in a row (까지 + 예요, 부터 + 요, 로 + 요).
+bool IsParticles(std::string_view s) {
+  if (Contains(kParticles, s)) return true;
+  for (std::string_view p : kParticles) {
+    if (p.size() < s.size() && s.substr(0, p.size()) == p &&
+        Contains(kParticles, s.substr(p.size())))
+      return true;
+  }
+  return false;
+}
+
 bool IsAsciiLetter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 }  // namespace
@@ -326,11 +337,11 @@ bool HasFinalConsonant(char32_t c) { return c >= 0xAC00 && c <= 0xD7A3 && (c - 0
 Suffix ClassifySuffix(std::string_view utf8) {
   const std::string_view s = StripTrailingPunctuation(utf8);
   if (s.empty()) return {SuffixKind::kNone, {}};
-  if (Contains(kParticles, s)) return {SuffixKind::kParticle, {}};
+  if (IsParticles(s)) return {SuffixKind::kParticle, {}};
   for (std::string_view c : kCounters) {
     if (s.substr(0, c.size()) != c) continue;
     const std::string_view rest = s.substr(c.size());
-    if (rest.empty() || Contains(kParticles, rest)) return {SuffixKind::kCounter, c};
+    if (rest.empty() || IsParticles(rest)) return {SuffixKind::kCounter, c};
   }
   // 5G, 100GB, 3km: a unit written in Latin letters.
   if (IsAsciiLetter(s.front())) return {SuffixKind::kCounter, s};
@@ -377,10 +388,42 @@ bool IsDictationParticle(std::string_view suffix) {
 
 std::span<const Keyword> Keywords() { return kKeywords; }
 
+int DigitCountBeforeJari(std::string_view s) {
+  static constexpr std::pair<std::string_view, int> kCounts[] = {
+      {"열여섯", 16}, {"열다섯", 15}, {"열일곱", 17}, {"열여덟", 18}, {"열아홉", 19},
+      {"열한", 11},   {"열두", 12},   {"열세", 13},   {"열네", 14},   {"다섯", 5},
+      {"여섯", 6},    {"일곱", 7},    {"여덟", 8},    {"아홉", 9},    {"스무", 20},
+      {"한", 1},      {"두", 2},      {"세", 3},      {"네", 4},      {"열", 10}};
+  for (std::size_t pos = s.find("자리"); pos != std::string_view::npos;
+       pos = s.find("자리", pos + 1)) {
+    const std::string_view before = s.substr(0, pos);
+    std::size_t digits = 0;
+    while (digits < before.size() && before[before.size() - 1 - digits] >= '0' &&
+           before[before.size() - 1 - digits] <= '9') {
+      ++digits;
+    }
+    if (digits > 0 && digits <= 2) {
+      int n = 0;
+      for (char c : before.substr(before.size() - digits)) n = n * 10 + (c - '0');
+      return n;
+    }
+    for (const auto& [word, n] : kCounts) {
+      if (before.size() >= word.size() && before.substr(before.size() - word.size()) == word)
+        return n;
+    }
+  }
+  return 0;
+}
+
 bool IsAtWord(std::string_view word) { return Contains(kAtWords, word); }
 bool IsEmailDomainWord(std::string_view word) { return Contains(kDomainWords, word); }
 bool IsSpokenDot(std::string_view word) {
   return word == "점" || word == "닷" || word == "쩜" || word == "dot" || word == ".";
+}
+
+bool IsSpokenLocalJoiner(std::string_view word) {
+  return IsSpokenDot(word) || word == "언더바" || word == "언더스코어" || word == "하이픈" ||
+         word == "대시" || word == "마이너스" || word == "_" || word == "-";
 }
 
 bool IsContinuation(std::string_view utterance) {

@@ -159,6 +159,7 @@ class Utterance {
     // Most utterances hold no number: nothing to label.
     if (tokens_.empty() && !HasAlphanumericWord()) return Finish();
     own_hits_ = internal::FindKeywords(t_);
+    announced_ = AnnouncedLength();
     context_label_ = ContextLabel(context_.other_recent);
     continuation_context_ = context_label_.kind == Label::Kind::kNone &&
                             !context_.other_recent.empty() &&
@@ -461,6 +462,10 @@ class Utterance {
           const Group& p = groups_[gi - 1];
           const int ref = static_cast<int>(tokens_[p.tokens.back()].digits.size());
           digit = with == ref && without != ref;
+        } else if (announced_ > 0 && (g_with == announced_ || g_without == announced_)) {
+          digit = g_with == announced_;  // "세 자리요" → 칠칠칠이요 is 777
+        } else if (announced_ > 0 && (with == announced_ || without == announced_)) {
+          digit = with == announced_;
         } else if (k > 0 && (with == PrevLength(g, k) || without == PrevLength(g, k))) {
           // The chunks of one number are said in equal sizes after the first
           // (010 1234 5678, 1234 5678 ..., 381 927).
@@ -495,6 +500,16 @@ class Utterance {
     for (const Group& g : groups_) {
       if (g.sequence >= 0) seq_digits_[g.sequence] += static_cast<int>(g.digits.size());
     }
+  }
+
+  // "세 자리요", "인증번호 여섯 자리 불러 주세요": in this utterance, else in
+  // the other speaker's newest utterance that says one.
+  int AnnouncedLength() const {
+    if (const int n = internal::DigitCountBeforeJari(internal::Squeeze(t_.text))) return n;
+    for (auto it = context_.other_recent.rbegin(); it != context_.other_recent.rend(); ++it) {
+      if (const int n = internal::DigitCountBeforeJari(internal::Squeeze(*it))) return n;
+    }
+    return 0;
   }
 
   bool SequenceHasDigitForm(int sequence) const {
@@ -631,10 +646,6 @@ class Utterance {
   void DecideCounted(std::size_t i, const Label& label) {
     Group& g = groups_[i];
     if (internal::IsDateCounter(g.counter)) {
-      if (!label.pii() ||
-          (label.category != Category::kBirthDate && label.category != Category::kExpiry)) {
-        return;
-      }
       // The whole date: consecutive numbers with 년, 월, 일.
       std::size_t end = i;
       bool year = false, month = false, day = false, born = false;
@@ -649,14 +660,19 @@ class Utterance {
             tokens_[groups_[end].tokens.back()].suffix_text.find("생") != std::string_view::npos;
         ++end;
       }
-      const bool birth = label.category == Category::kBirthDate;
+      const bool labelled = label.pii() && (label.category == Category::kBirthDate ||
+                                            label.category == Category::kExpiry);
+      // "3월 12일생": a whole birth date needs no question before it.
+      if (!labelled && !(born && month && day)) return;
+      const Category category = labelled ? label.category : Category::kBirthDate;
+      const bool birth = category == Category::kBirthDate;
       // A year alone ("2020년에 가입") is not a birth date unless it is 년생.
       const bool value =
           birth ? ((year && (month || day)) || (month && day) || born) : (year || month);
-      if (!value || !Enabled(label.category)) return;
+      if (!value || !Enabled(category)) return;
       for (std::size_t k = i; k < end; ++k) {
         if (!birth && internal::IsDayCounter(groups_[k].counter)) continue;
-        MaskGroup(&groups_[k], label.category);
+        MaskGroup(&groups_[k], category);
       }
       ++values_;
       return;
@@ -741,7 +757,9 @@ class Utterance {
   std::vector<int> seq_digits_;
   std::vector<Hit> own_hits_;
   Label context_label_;
-  bool continuation_context_ = false;  // the other speaker said "네", "다음이요"
+  bool continuation_context_ = false;
+  int announced_ = 0;  // digits asked for or announced ("여섯 자리"), 0: none  // the other speaker
+                       // said "네", "다음이요"
   int values_ = 0;
   std::optional<Category> last_category_;
 };

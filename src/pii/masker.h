@@ -19,7 +19,7 @@
 //
 // Thread safety: Masker is immutable after construction; Mask is const and
 // may run on any thread. CallMemory belongs to one call (its strand). Cost:
-// 2-3 µs per utterance (bench/README.md); each call allocates a little
+// 2-5 µs per utterance (bench/README.md); each call allocates a little
 // (the decoded text and the result). Invalid UTF-8 is kept as is, never fatal.
 #pragma once
 

@@ -25,6 +25,8 @@ struct Hit {
   const Keyword* keyword = nullptr;
 };
 
+// The text without spaces, ASCII lower-cased (how keywords are matched).
+std::string Squeeze(std::string_view text);
 Label LabelOf(const Keyword& kw);
 // Keyword occurrences in the utterance (spaces ignored, ASCII case folded);
 // a match inside a longer one (번호 in 주문번호) is dropped.

@@ -72,7 +72,12 @@ std::span<const Keyword> Keywords();
 // Spoken e-mail pieces.
 bool IsAtWord(std::string_view word);           // 골뱅이, 앳
 bool IsEmailDomainWord(std::string_view word);  // 네이버, 지메일, 한메일 ...
-bool IsSpokenDot(std::string_view word);        // 점, 닷, 쩜, dot
+bool IsSpokenDot(std::string_view word);
+// Joiners spoken inside the local part: the dots, 언더바, 하이픈, 대시.
+bool IsSpokenLocalJoiner(std::string_view word);
+// A count of digits asked for or announced: "세 자리", "여섯자리", "4자리" →
+// 3, 6, 4 (space-free text); 0 when none.
+int DigitCountBeforeJari(std::string_view squeezed);  // 점, 닷, 쩜, dot
 // The other speaker only prompted for more ("네", "다음이요", "계속 말씀하세요").
 bool IsContinuation(std::string_view utterance);
 bool StartsWithTldWord(std::string_view word, std::size_t* tld_bytes);  // 닷컴, 닷넷, 쩜컴 ...
