@@ -29,7 +29,12 @@ Text::Text(std::string_view utf8) : text(utf8) {
     while (k < n && IsSpace(cps[k].c)) ++k;
     if (k >= n) break;
     const int start = k;
-    while (k < n && !IsSpace(cps[k].c)) ++k;
+    // A written number glued to the word before it ("번호는010-1234-5678",
+    // "2024년3월") starts a word of its own.
+    while (k < n && !IsSpace(cps[k].c) &&
+           !(k > start && IsAsciiDigit(cps[k].c) && IsHangulSyllable(cps[k - 1].c))) {
+      ++k;
+    }
     words.push_back({start, k});
   }
   masked.assign(cps.size(), 0);

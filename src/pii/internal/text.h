@@ -1,5 +1,6 @@
 // One utterance as the masker reads it: code points with their byte
-// offsets, whitespace-separated words, and which code points are masked.
+// offsets, words (split at spaces, and before written digits glued to
+// Hangul), and which code points are masked.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ inline bool IsSpace(char32_t c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000;
 }
 inline bool IsAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
+inline bool IsHangulSyllable(char32_t c) { return c >= 0xAC00 && c <= 0xD7A3; }
 inline bool IsAsciiAlnum(char32_t c) {
   return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
