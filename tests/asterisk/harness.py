@@ -24,7 +24,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ARI_USER = "aicc"
 ARI_PASSWORD = "aat-ari-secret-0123456789"
 APP = "aicc-ast"
-AGENTS = ["agent01", "agent02", "agent03"]
+# Three agents for the scenarios; the load run (thirty_calls_ten_at_a_time)
+# sets AICC_AST_AGENTS=10.
+AGENTS = [f"agent{i:02d}" for i in range(1, int(os.environ.get("AICC_AST_AGENTS", "3")) + 1)]
 AGENT_PASSWORDS = {a: f"aat-{a}-pw-98765" for a in AGENTS}
 # Caller SIP host (the From URI's host) -> preferred agent.
 PRIORITY = {"pref2.test": "agent02", "pref3.test": "agent03"}
@@ -442,7 +444,10 @@ class Harness:
             self.end(self.agent_procs[a], signal.SIGKILL)
             r = subprocess.run(
                 ["sipp", f"127.0.0.1:{self.sip_port}", "-sf", os.path.join(HERE, "register.xml"),
-                 "-i", "127.0.0.1", "-p", str(port), "-s", a, "-au", a, "-ap",
+                 # -aa: Asterisk qualifies the new contact at once (OPTIONS);
+                 # unanswered, the agent reads Unreachable until the next
+                 # qualify (60 s).
+                 "-aa", "-i", "127.0.0.1", "-p", str(port), "-s", a, "-au", a, "-ap",
                  AGENT_PASSWORDS[a], "-key", "expires", str(expires), "-m", "1", "-nostdin",
                  "-timeout", "15s", "-trace_err", "-error_file",
                  os.path.join(self.work, f"{a}-register.err")],
