@@ -480,6 +480,12 @@ Readiness Daemon::Impl::CheckReady() const {
     r.detail += "ari: off (pipeline-only)\n";
   }
   r.detail += "media: bound\n";
+  if (recognizer) {
+    // Turns still flow while speech-to-text fails, but without text: say so.
+    const stt::RecognizerHealth stt_health = recognizer->Health();
+    r.ready &= stt_health.state != stt::RecognizerHealth::State::kFailing;
+    r.detail += fmt::format("stt: {} {}\n", recognizer->Name(), stt_health.detail);
+  }
   const bool sink_ok = dispatcher && dispatcher->Ready();
   r.ready &= sink_ok;
   r.detail += fmt::format("journal: {} bytes{}\n", dispatcher ? dispatcher->JournalBytes() : 0,

@@ -1,5 +1,6 @@
 #include "app/module_options.h"
 
+#include <algorithm>
 #include <fstream>
 
 namespace aicc::app {
@@ -46,6 +47,7 @@ stt::GoogleOptions SttOptionsFrom(const core::Config& cfg) {
   o.rotation_sec = static_cast<int>(cfg.GetInt("stt.rotation_sec"));
   o.idle_close_ms = static_cast<int>(cfg.GetInt("stt.idle_close_ms"));
   o.final_wait_ms = static_cast<int>(cfg.GetInt("stt.final_wait_ms"));
+  o.outage_wait_ms = static_cast<int>(cfg.GetInt("stt.outage_wait_ms"));
   o.max_streams_per_channel = static_cast<int>(cfg.GetInt("stt.max_streams_per_channel"));
   o.endpoint = cfg.GetString("stt.endpoint");
   o.insecure = cfg.GetBool("stt.insecure");
@@ -112,7 +114,9 @@ pipeline::PipelineOptions PipelineOptionsFrom(const core::Config& cfg, bool pipe
   o.speaker.drop_empty_transcripts = cfg.GetString("pipeline.empty_transcript") == "drop";
   o.pipeline_only = pipeline_only;
   o.call_idle_timeout = std::chrono::seconds(cfg.GetInt("pipeline.call_idle_timeout_sec"));
-  o.finish_timeout = Ms(cfg, "stt.final_wait_ms") + std::chrono::milliseconds(3000);
+  // A call ending during a Google outage waits for its held utterances too.
+  o.finish_timeout = std::max(Ms(cfg, "stt.final_wait_ms"), Ms(cfg, "stt.outage_wait_ms")) +
+                     std::chrono::milliseconds(3000);
   return o;
 }
 

@@ -316,6 +316,15 @@ std::vector<SettingSpec> BuildTable() {
        .max = 10000,
        .help = "How long a finished utterance waits for a final transcript before using the latest "
                "interim."},
+      {.name = "stt.outage_wait_ms",
+       .env = {"AICC_STT_OUTAGE_WAIT_MS"},
+       .type = T::kInt,
+       .default_value = "20000",
+       .min = 0,
+       .max = 120000,
+       .help = "While Google is unreachable, how long a finished utterance waits (from its end) "
+               "for its audio to be re-sent and answered; then its turn is sent without text "
+               "(transcript_missing: stt_unavailable). Shorter than stt.final_wait_ms: no wait."},
       {.name = "stt.max_streams_per_channel",
        .env = {"AICC_STT_MAX_STREAMS_PER_CHANNEL"},
        .type = T::kInt,

@@ -71,6 +71,7 @@ std::string ToJson(const Event& e) {
     j["silence_ms"] = t->silence_ms;
     j["stt_confidence"] = t->stt_confidence ? Json(Round(*t->stt_confidence, 3)) : Json(nullptr);
     j["stt_final"] = t->stt_final;
+    if (!t->transcript_missing.empty()) j["transcript_missing"] = t->transcript_missing;
   } else {
     const auto& m = std::get<MetadataEnd>(e.body);
     j["total_duration"] = Round(m.total_duration, 3);
@@ -129,6 +130,9 @@ boost::system::result<Event, ParseError> FromJson(std::string_view text) {
       if (!j.at("stt_confidence").is_null())
         t.stt_confidence = j.at("stt_confidence").get<double>();
       t.stt_final = j.at("stt_final").get<bool>();
+      if (auto it = j.find("transcript_missing"); it != j.end() && it->is_string()) {
+        t.transcript_missing = it->get<std::string>();
+      }
       e.body = t;
     } else if (type == "metadata_end") {
       MetadataEnd m;

@@ -44,6 +44,10 @@ struct TurnComplete {
   std::int64_t silence_ms = 0;  // the pause that ended the utterance
   std::optional<double> stt_confidence;
   bool stt_final = false;
+  // Why the transcript is empty when speech-to-text could not give one
+  // ("stt_unavailable", "stt_error", "audio_not_resent", "stt_off"); empty
+  // otherwise, and then not sent.
+  std::string transcript_missing;
 };
 
 struct MetadataEnd {

@@ -31,6 +31,7 @@ Call::Call(boost::asio::any_io_executor io, CallMeta meta, const PipelineDeps& d
                                                        {{"decision", "incomplete"}});
     turns_by_decision_[1] =
         &deps_.metrics->GetCounter("aicc_turns_total", "Turns emitted", {{"decision", "complete"}});
+    RegisterTurnMetrics(*deps_.metrics);
   }
 }
 
@@ -68,8 +69,8 @@ void Call::SetAgent(const std::string& agent_id) { meta_.agent_id = agent_id; }
 SpeakerPipeline& Call::PipelineFor(core::Speaker speaker) {
   auto& slot = speakers_[static_cast<std::size_t>(speaker)];
   if (!slot) {
-    SpeakerPipelineDeps d{deps_.vad_engine, deps_.recognizer, deps_.detector,
-                          deps_.clock,      strand_,          meta_.call_id};
+    SpeakerPipelineDeps d{deps_.vad_engine, deps_.recognizer, deps_.detector, deps_.clock,
+                          strand_,          meta_.call_id,    deps_.metrics};
     slot = std::make_unique<SpeakerPipeline>(
         speaker, std::move(d), options_.speaker, start_,
         [this](events::TurnComplete turn, std::chrono::steady_clock::time_point speech_end) {

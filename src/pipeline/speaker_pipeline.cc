@@ -10,7 +10,34 @@ namespace {
 
 constexpr std::size_t kSilenceChunk = 1600;  // 100 ms at 16 kHz
 
+// Why a turn has no text: the recognizer's reason, or "no_words" when it
+// answered without any.
+constexpr std::string_view kNoWords = "no_words";
+
+core::Counter& WithoutTextCounter(core::MetricsRegistry& metrics, std::string_view reason,
+                                  std::string_view outcome) {
+  return metrics.GetCounter(
+      "aicc_turns_without_text_total",
+      "Turns whose transcript is empty, by reason (no_words, stt_unavailable, stt_error, "
+      "audio_not_resent, stt_off) and outcome (sent, or dropped by pipeline.empty_transcript)",
+      {{"reason", std::string(reason)}, {"outcome", std::string(outcome)}});
+}
+
 }  // namespace
+
+void RegisterTurnMetrics(core::MetricsRegistry& metrics) {
+  WithoutTextCounter(metrics, kNoWords, "dropped");
+  WithoutTextCounter(metrics, kNoWords, "sent");
+  for (auto m : {stt::MissingText::kUnavailable, stt::MissingText::kError,
+                 stt::MissingText::kAudioNotResent, stt::MissingText::kOff}) {
+    WithoutTextCounter(metrics, stt::WireName(m), "sent");
+  }
+}
+
+void SpeakerPipeline::CountWithoutText(std::string_view reason, bool sent) {
+  if (deps_.metrics)
+    WithoutTextCounter(*deps_.metrics, reason, sent ? "sent" : "dropped").Increment();
+}
 
 SpeakerPipeline::SpeakerPipeline(core::Speaker speaker, SpeakerPipelineDeps deps,
                                  SpeakerPipelineOptions options,
@@ -131,11 +158,23 @@ void SpeakerPipeline::OnSpeechEnd(std::uint64_t end_sample, std::chrono::millise
                        pause, speech_end_time](stt::SpeechResult result) {
     if (alive.expired() || !*alive.lock()) return;
     --pending_results_;
-    const bool recognizer_configured = deps_.recognizer->Name() != "none";
-    if (recognizer_configured && result.transcript.empty() && options_.drop_empty_transcripts) {
-      ++stats_.dropped_empty;
-      MaybeFinished();
-      return;
+    std::string_view missing;
+    if (result.transcript.empty()) {
+      // A recognizer that could not answer (down, failing, off) never drops
+      // the turn: it is sent marked with the reason.
+      missing = stt::WireName(result.missing);
+      if (missing.empty() && deps_.recognizer->Name() == "none") {
+        missing = stt::WireName(stt::MissingText::kOff);
+      }
+      if (missing.empty() && options_.drop_empty_transcripts) {
+        ++stats_.dropped_empty;
+        CountWithoutText(kNoWords, false);
+        MaybeFinished();
+        return;
+      }
+      ++stats_.without_text;
+      CountWithoutText(missing.empty() ? kNoWords : missing, true);
+      if (!missing.empty()) result.is_final = false;
     }
     const turn::TurnDecision d = deps_.detector->Decide(
         turn::TurnInput{result.transcript, duration, pause, result.confidence, result.is_final});
@@ -152,6 +191,7 @@ void SpeakerPipeline::OnSpeechEnd(std::uint64_t end_sample, std::chrono::millise
     turn.silence_ms = pause.count();
     turn.stt_confidence = result.confidence;
     turn.stt_final = result.is_final;
+    turn.transcript_missing = std::string(missing);
     ++stats_.turns;
     ++(d.complete ? stats_.complete_turns : stats_.incomplete_turns);
     on_turn_(std::move(turn), speech_end_time);

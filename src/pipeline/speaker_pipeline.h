@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "core/speaker.h"
 #include "events/event.h"
 #include "stt/recognizer.h"
@@ -31,8 +32,10 @@ namespace aicc::pipeline {
 
 struct SpeakerPipelineOptions {
   vad::SegmenterOptions segmenter;
-  // Drop turns whose transcript is empty (the old system's behaviour). Only
-  // applies when a recognizer is configured.
+  // Drop turns whose transcript is empty because the recognizer heard no
+  // words (the old system's behaviour). Never applies to turns whose text is
+  // missing because speech-to-text failed or is off: those are sent with
+  // `transcript_missing` set.
   bool drop_empty_transcripts = true;
   // Longest RTP gap filled with silence in one go; beyond it the timeline
   // jumps (the utterance is closed by the silence that was fed).
@@ -50,7 +53,11 @@ struct SpeakerPipelineDeps {
   const core::Clock* clock = nullptr;
   boost::asio::any_io_executor strand;  // the call's strand
   std::string call_id;
+  core::MetricsRegistry* metrics = nullptr;  // optional: aicc_turns_without_text_total
 };
+
+// Exports aicc_turns_without_text_total{reason,outcome} at 0 for every reason.
+void RegisterTurnMetrics(core::MetricsRegistry& metrics);
 
 // A decoded frame, as the receiver delivers it (copied onto the call strand).
 struct Frame {
@@ -66,7 +73,8 @@ struct SpeakerStats {
   int turns = 0;
   int complete_turns = 0;
   int incomplete_turns = 0;
-  int dropped_empty = 0;
+  int dropped_empty = 0;  // no words heard, dropped (pipeline.empty_transcript = drop)
+  int without_text = 0;   // sent with an empty transcript (any reason)
 };
 
 class SpeakerPipeline : public vad::Segmenter::Listener {
@@ -97,6 +105,7 @@ class SpeakerPipeline : public vad::Segmenter::Listener {
   void FeedSilence(std::uint64_t samples);
   double CallTimeOf(std::uint64_t position) const;
   void MaybeFinished();
+  void CountWithoutText(std::string_view reason, bool sent);
 
   // vad::Segmenter::Listener
   void OnSpeechStart(std::uint64_t start_sample, std::span<const std::int16_t> pre_roll) override;

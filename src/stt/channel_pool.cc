@@ -34,6 +34,11 @@ std::unique_ptr<ChannelPool::Lease> ChannelPool::Acquire() {
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
     args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+    // After an outage, reconnect within seconds, not gRPC's default of up to
+    // 120 s between attempts: streams fail fast while the channel waits, and
+    // the utterances held for the outage (stt.outage_wait_ms) wait on it.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
     Entry e;
     e.channel = grpc::CreateCustomChannel(target_, credentials_, args);
     e.stub = ::google::cloud::speech::v2::Speech::NewStub(e.channel);

@@ -112,6 +112,7 @@ boost::system::result<StreamSettings, std::string> BuildSettings(const GoogleOpt
   s.rotation = std::chrono::seconds(std::clamp(o.rotation_sec, 2, 295));
   s.idle_close = std::chrono::milliseconds(std::max(o.idle_close_ms, 100));
   s.final_wait = std::chrono::milliseconds(std::max(o.final_wait_ms, 0));
+  s.outage_wait = std::chrono::milliseconds(std::max(o.outage_wait_ms, 0));
   s.max_streams_per_channel = std::max(o.max_streams_per_channel, 1);
   s.model = o.model;
   s.language = o.language;

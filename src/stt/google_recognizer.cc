@@ -79,6 +79,7 @@ class GoogleRecognizer final : public Recognizer {
   }
 
   std::string_view Name() const override { return name_; }
+  RecognizerHealth Health() const override { return shared_->Health(); }
 
  private:
   std::unique_ptr<core::MetricsRegistry> owned_metrics_;  // when none was given
@@ -138,6 +139,9 @@ boost::system::result<std::unique_ptr<Recognizer>, std::string> MakeRecognizer(
   shared->audio_seconds =
       &metrics->GetCounter("aicc_stt_audio_seconds_total", "Seconds of audio sent to Google");
   shared->open_gauge = &metrics->GetGauge("aicc_stt_streams_open", "Speech streams open now");
+  shared->failing_gauge = &metrics->GetGauge(
+      "aicc_stt_failing",
+      "1 while speech-to-text fails (a stream error, no response since), else 0");
   shared->final_latency = &metrics->GetHistogram(
       "aicc_stt_final_latency_seconds", "End of speech to the final transcript of the utterance",
       core::LatencyBuckets());

@@ -45,6 +45,10 @@ microseconds GoogleSession::ToMicros(std::int64_t samples) const {
   return microseconds(samples * 1'000'000 / rate_);
 }
 
+std::int64_t GoogleSession::ToSamples(microseconds t) const {
+  return t.count() * rate_ / 1'000'000;
+}
+
 std::chrono::microseconds GoogleSession::Age(const GoogleStream& stream) const {
   const auto wall = std::chrono::duration_cast<microseconds>(std::chrono::steady_clock::now() -
                                                              stream.opened_at());
@@ -125,6 +129,19 @@ void GoogleSession::EmitChunk(std::string bytes) {
       retained_.erase(0, retained_off_);
       retained_off_ = 0;
     }
+    // Held utterances whose audio left the window can no longer be re-sent
+    // (answered from a handler: never inside SpeechAudio).
+    if (outage_ && !pending_.empty() && pending_.front().held &&
+        ToSamples(assembler_.OldestPendingStart()) < retained_start_) {
+      boost::asio::post(ctx_.executor, [weak = weak_from_this()] {
+        auto self = weak.lock();
+        if (!self || self->closed_) return;
+        while (self->outage_ && !self->pending_.empty() && self->pending_.front().held &&
+               self->ToSamples(self->assembler_.OldestPendingStart()) < self->retained_start_) {
+          self->Deliver(self->Answer(true));
+        }
+      });
+    }
   }
   if (!permanent_ && !reconnect_pending_) {
     if (current_ && Age(*current_) >= shared_->settings.rotation) Rotate();
@@ -148,6 +165,10 @@ void GoogleSession::SendRange(GoogleStream& stream, std::int64_t from, std::int6
   const std::size_t n = shared_->settings.chunk_bytes;
   std::size_t begin = retained_off_ + static_cast<std::size_t>((from - retained_start_) * bps_);
   const std::size_t end = retained_off_ + static_cast<std::size_t>((to - retained_start_) * bps_);
+  if (begin < end) {
+    stream.AllowBacklog(end - begin);
+    stream.resend_to = std::max(stream.resend_to, to);
+  }
   while (begin < end) {
     const std::size_t len = std::min(n, end - begin);
     stream.Enqueue(retained_.substr(begin, len));
@@ -186,10 +207,10 @@ void GoogleSession::SpeechEnd(std::function<void(SpeechResult)> done) {
   Pending p{seq, std::move(done), std::chrono::steady_clock::now(),
             std::make_unique<boost::asio::steady_timer>(ctx_.executor)};
   p.timer->expires_after(shared_->settings.final_wait);
-  p.timer->async_wait([weak = weak_from_this(), seq](boost::system::error_code ec) {
+  p.timer->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->closed_) return;
-    self->OnFinalWaitExpired(seq);
+    self->OnFinalWaitExpired();
   });
   pending_.push_back(std::move(p));
   StartIdleTimer();
@@ -198,10 +219,7 @@ void GoogleSession::SpeechEnd(std::function<void(SpeechResult)> done) {
     auto self = weak.lock();
     if (!self || self->closed_) return;
     if (self->permanent_) {
-      while (!self->pending_.empty()) {
-        self->assembler_.Take(true);
-        self->Deliver(SpeechResult{});
-      }
+      while (!self->pending_.empty()) self->Deliver(self->Answer(true));
       return;
     }
     self->TryAnswer();
@@ -227,16 +245,71 @@ bool GoogleSession::AwaitingFreshStream() const {
 void GoogleSession::TryAnswer() {
   while (!pending_.empty() && assembler_.PendingCount() > 0 && assembler_.Ready() &&
          !AwaitingFreshStream()) {
-    Deliver(assembler_.Take(false));
+    Deliver(Answer(false));
+  }
+  // The next one may have passed its final wait behind a held one.
+  OnFinalWaitExpired();
+}
+
+bool GoogleSession::AwaitingResend() const {
+  if (permanent_ || pending_.empty()) return false;
+  if (outage_ || reconnect_pending_) return true;
+  const std::int64_t start = ToSamples(assembler_.OldestPendingStart());
+  const std::int64_t end = ToSamples(assembler_.OldestPendingEnd());
+  for (const auto from : resumes_pending_) {
+    if (from < end) return true;
+  }
+  // A stream re-sending this utterance's audio that has not answered past it.
+  auto catching_up = [&](const std::shared_ptr<GoogleStream>& s) {
+    return s && !s->cancelled() && s->resend_to > start && s->session_start() < end &&
+           s->last_result_end < end;
+  };
+  return catching_up(current_) || std::any_of(others_.begin(), others_.end(), catching_up);
+}
+
+void GoogleSession::OnFinalWaitExpired() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!pending_.empty()) {
+    Pending& front = pending_.front();
+    if (now < front.ended_at + shared_->settings.final_wait) return;  // its timer will come
+    if (AwaitingResend()) {
+      const auto deadline = front.ended_at + shared_->settings.outage_wait;
+      if (now < deadline) {
+        if (!front.held) {
+          front.held = true;
+          Log()->debug("{} utterance {} held: waiting up to {} ms for speech-to-text to come back",
+                       log_prefix_, front.seq, shared_->settings.outage_wait.count());
+          front.timer->expires_at(deadline);
+          front.timer->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self || self->closed_) return;
+            self->OnFinalWaitExpired();
+          });
+        }
+        return;
+      }
+    }
+    Deliver(Answer(true));
   }
 }
 
-void GoogleSession::OnFinalWaitExpired(std::uint64_t seq) {
-  while (!pending_.empty() && pending_.front().seq <= seq) {
-    SpeechResult r = assembler_.Take(true);
-    if (permanent_) r = SpeechResult{};
-    Deliver(std::move(r));
+SpeechResult GoogleSession::Answer(bool timed_out) {
+  const bool held = pending_.front().held;
+  const std::int64_t start = ToSamples(assembler_.OldestPendingStart());
+  SpeechResult r = assembler_.Take(timed_out);
+  if (permanent_) {
+    r = SpeechResult{};
+    r.missing = MissingText::kError;
+    return r;
   }
+  if (!r.transcript.empty()) return r;
+  const std::int64_t gone = std::max(lost_before_, held ? retained_start_ : 0);
+  if (start < gone) {
+    r.missing = MissingText::kAudioNotResent;
+  } else if (held || outage_ || reconnect_pending_) {
+    r.missing = MissingText::kUnavailable;
+  }
+  return r;
 }
 
 void GoogleSession::Deliver(SpeechResult result) {
@@ -257,10 +330,13 @@ void GoogleSession::OnStreamResponse(const std::shared_ptr<GoogleStream>& stream
     stream->got_response = true;
     backoff_.Reset();
   }
+  outage_ = false;
+  shared_->StreamAnswered();
   for (auto& p : pieces) {
     const std::int64_t session = stream->ToSessionSamples(p.end);
     p.end = ToMicros(session);
     if (p.is_final) stream->last_final_end = std::max(stream->last_final_end, session);
+    stream->last_result_end = std::max(stream->last_result_end, session);
   }
   assembler_.OnResponse(stream->id(), pieces);
   TryAnswer();
@@ -284,6 +360,10 @@ void GoogleSession::OnStreamDone(const std::shared_ptr<GoogleStream>& stream, gr
   if (cls != StatusClass::kOk && cls != StatusClass::kCancelled) {
     shared_->ErrorCounter(StatusCodeName(code)).Increment();
   }
+  if (cls == StatusClass::kOk) {
+    outage_ = false;  // Google is there
+    shared_->StreamAnswered();
+  }
   switch (cls) {
     case StatusClass::kOk:
     case StatusClass::kCancelled:
@@ -300,6 +380,8 @@ void GoogleSession::OnStreamDone(const std::shared_ptr<GoogleStream>& stream, gr
       Resume(stream, was_current, stream->got_response ? milliseconds(0) : backoff_.Next());
       break;
     case StatusClass::kTransient: {
+      outage_ = true;
+      shared_->StreamFailed(StatusCodeName(code), status.error_message(), false);
       const auto delay = backoff_.Next();
       if (TransientLogLimit().ShouldLog()) {
         Log()->warn("{} stream {} failed ({}: {}); reconnecting in {} ms ({} similar suppressed)",
@@ -326,6 +408,7 @@ void GoogleSession::Resume(const std::shared_ptr<GoogleStream>& failed, bool was
   if (from < retained_start_) {
     Log()->warn("{} {:.2f} s of audio could not be re-sent (older than the retained window)",
                 log_prefix_, static_cast<double>(retained_start_ - from) / rate_);
+    lost_before_ = std::max(lost_before_, retained_start_);
     from = retained_start_;
   }
   const std::int64_t to = was_current ? -1 : failed->session_end();
@@ -390,6 +473,7 @@ void GoogleSession::ForgetResume(std::int64_t from) {
 
 void GoogleSession::FailPermanently(grpc::StatusCode code, const std::string& message) {
   permanent_ = true;
+  shared_->StreamFailed(StatusCodeName(code), message, true);
   const std::string advice = PermanentErrorAdvice(code, shared_->settings);
   if (!shared_->permanent_logged.exchange(true)) {
     Log()->error("{} speech-to-text failed ({}: {}): {}; turns continue without transcripts",
@@ -401,19 +485,13 @@ void GoogleSession::FailPermanently(grpc::StatusCode code, const std::string& me
   for (auto& s : others_) s->Cancel();
   others_.clear();
   reconnect_timer_.cancel();
-  while (!pending_.empty()) {
-    assembler_.Take(true);
-    Deliver(SpeechResult{});
-  }
+  while (!pending_.empty()) Deliver(Answer(true));
 }
 
 void GoogleSession::Close() {
   if (closed_) return;
   // Answer what is pending first, with the best text there is.
-  while (!pending_.empty()) {
-    SpeechResult r = assembler_.Take(true);
-    Deliver(permanent_ ? SpeechResult{} : std::move(r));
-  }
+  while (!pending_.empty()) Deliver(Answer(true));
   closed_ = true;
   idle_timer_.cancel();
   reconnect_timer_.cancel();

@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "core/logging.h"
+
 namespace aicc::stt::internal {
 
 core::Counter& ClientShared::ErrorCounter(std::string_view code) {
@@ -16,6 +18,42 @@ void ClientShared::AddAudio(std::chrono::microseconds d) {
   const std::uint64_t before = audio_us.fetch_add(add, std::memory_order_relaxed);
   const std::uint64_t whole = (before + add) / 1'000'000 - before / 1'000'000;
   if (whole > 0) audio_seconds->Increment(whole);
+}
+
+void ClientShared::StreamFailed(std::string_view code, const std::string& message, bool permanent) {
+  std::lock_guard lock(health_mutex_);
+  failure_ = fmt::format("{}: {}", code, message);
+  failure_permanent_ = permanent;
+  if (failing_.exchange(true)) return;
+  failing_since_ = std::chrono::steady_clock::now();
+  if (failing_gauge) failing_gauge->Set(1);
+  core::Logger("stt")->error(
+      "speech-to-text is failing ({}): {}; finished utterances wait up to {} ms for their audio to "
+      "be re-sent, then are sent without text (transcript_missing)",
+      failure_, permanent ? "not retrying this stream (fix the configuration)" : "reconnecting",
+      settings.outage_wait.count());
+}
+
+void ClientShared::StreamAnswered() {
+  if (!failing_.load(std::memory_order_relaxed)) return;
+  std::lock_guard lock(health_mutex_);
+  if (!failing_.exchange(false)) return;
+  if (failing_gauge) failing_gauge->Set(0);
+  core::Logger("stt")->warn(
+      "speech-to-text recovered after {:.1f} s (last error {})",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - failing_since_).count(),
+      failure_);
+}
+
+RecognizerHealth ClientShared::Health() const {
+  std::lock_guard lock(health_mutex_);
+  if (!failing_) return {RecognizerHealth::State::kOk, "ok"};
+  return {
+      RecognizerHealth::State::kFailing,
+      fmt::format(
+          "FAILING for {:.0f} s ({}{}); turns are sent without text",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - failing_since_).count(),
+          failure_, failure_permanent_ ? ", permanent: check the stt settings" : "")};
 }
 
 GoogleStream::LiveToken::LiveToken(std::shared_ptr<ClientShared> shared)
@@ -39,7 +77,8 @@ GoogleStream::GoogleStream(std::shared_ptr<ClientShared> shared,
       owner_(std::move(owner)),
       id_(shared_->next_stream_id.fetch_add(1)),
       session_start_(session_start),
-      opened_at_(std::chrono::steady_clock::now()) {}
+      opened_at_(std::chrono::steady_clock::now()),
+      queue_limit_(shared_->settings.queue_bytes) {}
 
 GoogleStream::~GoogleStream() = default;
 
@@ -82,7 +121,7 @@ void GoogleStream::Enqueue(std::string audio) {
   if (hold_released_ || cancelled_ || finish_requested_) return;  // the call is over
   queued_bytes_ += audio.size();
   queue_.push_back(std::move(audio));
-  while (queued_bytes_ > shared_->settings.queue_bytes && queue_.size() > 1) {
+  while (queued_bytes_ > queue_limit_ && queue_.size() > 1) {
     const auto dropped = static_cast<std::int64_t>(queue_.front().size()) / bps;
     queued_bytes_ -= queue_.front().size();
     queue_.pop_front();

@@ -13,7 +13,11 @@ class NullSession final : public RecognizerSession {
   void SpeechEnd(std::function<void(SpeechResult)> done) override {
     // Answer asynchronously, as a real recognizer would, so callers never
     // depend on a synchronous callback.
-    boost::asio::post(executor_, [done = std::move(done)] { done(SpeechResult{}); });
+    boost::asio::post(executor_, [done = std::move(done)] {
+      SpeechResult r;
+      r.missing = MissingText::kOff;
+      done(std::move(r));
+    });
   }
   void Close() override {}
 
@@ -30,6 +34,22 @@ class NullRecognizer final : public Recognizer {
 };
 
 }  // namespace
+
+std::string_view WireName(MissingText m) {
+  switch (m) {
+    case MissingText::kNone:
+      return "";
+    case MissingText::kUnavailable:
+      return "stt_unavailable";
+    case MissingText::kError:
+      return "stt_error";
+    case MissingText::kAudioNotResent:
+      return "audio_not_resent";
+    case MissingText::kOff:
+      return "stt_off";
+  }
+  return "";
+}
 
 std::unique_ptr<Recognizer> MakeNullRecognizer() { return std::make_unique<NullRecognizer>(); }
 

@@ -28,10 +28,35 @@
 
 namespace aicc::stt {
 
+// Why an utterance got no text from the recognizer. Each has a wire name,
+// the `transcript_missing` of a turn_complete event (docs/events.md).
+enum class MissingText {
+  kNone,            // the recognizer answered (its text may still be empty)
+  kUnavailable,     // "stt_unavailable": Google unreachable or its streams
+                    // failing, and not back (audio re-sent) within the wait
+  kError,           // "stt_error": a permanent error (credentials, permission,
+                    // recognizer configuration); no text until fixed
+  kAudioNotResent,  // "audio_not_resent": the utterance's audio had left the
+                    // re-send buffer by the time Google was back
+  kOff,             // "stt_off": no recognizer configured
+};
+std::string_view WireName(MissingText m);
+
 struct SpeechResult {
   std::string transcript;
   bool is_final = false;
   std::optional<double> confidence;
+  // Set when the transcript is empty because the recognizer could not give
+  // one (not because it heard no words).
+  MissingText missing = MissingText::kNone;
+};
+
+// Whether speech-to-text works right now, for /readyz and the log.
+struct RecognizerHealth {
+  enum class State { kOff, kOk, kFailing };
+  State state = State::kOff;
+  // One line: "off", "ok", or why it fails and since when.
+  std::string detail = "off";
 };
 
 struct SessionContext {
@@ -60,6 +85,9 @@ class Recognizer {
   virtual std::unique_ptr<RecognizerSession> Open(SessionContext ctx) = 0;
   // "none", or "google/<model>".
   virtual std::string_view Name() const = 0;
+  // Thread-safe. Failing from a stream's error (other than Google's stream
+  // limit) until a stream of any session gets a response again.
+  virtual RecognizerHealth Health() const { return {}; }
   // New phrase hints (SIGHUP) for the streams opened from now on; streams
   // already open keep theirs. Thread-safe. The error names the setting.
   virtual boost::system::result<void, std::string> ReloadPhrases(
@@ -68,8 +96,8 @@ class Recognizer {
   }
 };
 
-// No speech-to-text: every utterance gets an empty, non-final result (turns
-// still flow, decided from pause and duration).
+// No speech-to-text: every utterance gets an empty, non-final result marked
+// MissingText::kOff (turns still flow, decided from pause and duration).
 std::unique_ptr<Recognizer> MakeNullRecognizer();
 
 struct GoogleOptions {
@@ -88,6 +116,10 @@ struct GoogleOptions {
   int rotation_sec = 270;
   int idle_close_ms = 5000;
   int final_wait_ms = 1500;
+  // While Google is unreachable, an ended utterance waits up to this long
+  // (from its end) for its audio to be re-sent and answered; then it is
+  // answered without text (MissingText::kUnavailable).
+  int outage_wait_ms = 20000;
   int max_streams_per_channel = 50;
   std::string endpoint;
   bool insecure = false;

@@ -112,6 +112,8 @@ TEST(EventTest, OutputValidatesAgainstTheSchema) {
     t.stt_final = false;
     t.transcript.clear();
     out << ToJson(no_stt) << "\n" << ToJson(Base(MetadataEnd{3, 1, 1, 0, 0.5, "shutdown"})) << "\n";
+    t.transcript_missing = "stt_unavailable";
+    out << ToJson(no_stt) << "\n";
     MetadataStart with_origin;
     with_origin.call_start = start.timestamp;
     out << ToJson(Base(with_origin)) << "\n"
@@ -130,6 +132,23 @@ TEST(EventTest, OutputValidatesAgainstTheSchema) {
   }
   EXPECT_NE(std::system((cmd + " >/dev/null").c_str()), 0);
   std::filesystem::remove(path);
+}
+
+// transcript_missing is only added (after stt_final), only when set, and
+// survives the journal's round trip.
+TEST(EventTest, TranscriptMissingIsAddedOnlyWhenSet) {
+  EXPECT_EQ(ToJson(Turn()).find("transcript_missing"), std::string::npos);
+  Event e = Turn();
+  auto& t = std::get<TurnComplete>(e.body);
+  t.transcript.clear();
+  t.stt_final = false;
+  t.transcript_missing = "stt_error";
+  const std::string json = ToJson(e);
+  EXPECT_NE(json.find(R"("stt_final":false,"transcript_missing":"stt_error")"), std::string::npos)
+      << json;
+  auto back = FromJson(json);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(std::get<TurnComplete>(back->body).transcript_missing, "stt_error");
 }
 
 TEST(EventTest, MetadataStartCarriesTheTimelineOrigin) {

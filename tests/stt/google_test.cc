@@ -436,13 +436,72 @@ TEST(GoogleRecognizerTest, PermanentErrorGivesEmptyTurnsAndStops) {
     for (const auto& t : spk.Turns()) {
       EXPECT_EQ(t.result.transcript, "");
       EXPECT_FALSE(t.result.is_final);
+      EXPECT_EQ(t.result.missing, MissingText::kError);
       EXPECT_TRUE(t.on_strand);
     }
+    EXPECT_EQ(f.recognizer->Health().state, RecognizerHealth::State::kFailing);
     EXPECT_EQ(f.server.StreamCount(), 1u);  // no retries against a refusal
     EXPECT_EQ(CounterValue(f.metrics, "aicc_stt_errors_total",
                            {{"code", std::string(stt::internal::StatusCodeName(code))}}),
               1u);
   }
+}
+
+// Google goes away (the port closes) before an utterance and comes back
+// after its final wait: the utterance is held, its audio re-sent on the
+// first stream that gets through, and it is answered with that text.
+TEST(GoogleRecognizerTest, OutageHoldsTheTurnAndResendsItsAudio) {
+  FakeSpeechOptions fo;
+  fo.scripts = {{FinalAtHalfClose("다시 보낸 말")}};
+  Fixture f(fo, [](GoogleOptions& o) {
+    o.idle_close_ms = 300;
+    o.final_wait_ms = 100;
+    o.outage_wait_ms = 60000;
+  });
+  EXPECT_EQ(f.recognizer->Health().state, RecognizerHealth::State::kOk);
+  f.server.Stop();
+  const auto pcm = Audio(16000, 21);  // 2 s
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(pcm, 1600);
+  ASSERT_TRUE(WaitFor([&] {
+    return f.recognizer->Health().state == RecognizerHealth::State::kFailing;
+  }));
+  EXPECT_NE(f.recognizer->Health().detail.find("UNAVAILABLE"), std::string::npos)
+      << f.recognizer->Health().detail;
+  std::this_thread::sleep_for(1s);  // ten final waits
+  EXPECT_EQ(spk.TurnCount(), 0u) << "answered while Google was away";
+  ASSERT_TRUE(f.server.Restart());
+  ASSERT_TRUE(spk.WaitTurns(1, 20s));
+  const auto t = spk.Turns()[0];
+  EXPECT_EQ(t.result.transcript, "다시 보낸 말");
+  EXPECT_TRUE(t.result.is_final);
+  EXPECT_EQ(t.result.missing, MissingText::kNone);
+  const auto streams = f.server.Streams();
+  ASSERT_FALSE(streams.empty());
+  EXPECT_TRUE(SameBytes(streams.back().audio, Linear16(pcm)));
+  EXPECT_EQ(f.recognizer->Health().state, RecognizerHealth::State::kOk);
+  EXPECT_GE(CounterValue(f.metrics, "aicc_stt_errors_total", {{"code", "UNAVAILABLE"}}), 1u);
+}
+
+// Google stays away past stt.outage_wait_ms: the turn is answered without
+// text, marked unavailable (never silently empty).
+TEST(GoogleRecognizerTest, OutagePastTheWaitAnswersMarkedUnavailable) {
+  FakeSpeechOptions fo;
+  fo.scripts = {{FinalAtHalfClose("늦은 말")}};
+  Fixture f(fo, [](GoogleOptions& o) {
+    o.final_wait_ms = 100;
+    o.outage_wait_ms = 500;
+  });
+  f.server.Stop();
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Utterance(Audio(8000, 22), 800);
+  ASSERT_TRUE(spk.WaitTurns(1, 10s));
+  const auto t = spk.Turns()[0];
+  EXPECT_EQ(t.result.transcript, "");
+  EXPECT_FALSE(t.result.is_final);
+  EXPECT_EQ(t.result.missing, MissingText::kUnavailable);
+  EXPECT_EQ(WireName(t.result.missing), "stt_unavailable");
+  EXPECT_TRUE(t.on_strand);
 }
 
 TEST(GoogleRecognizerTest, CloseAnswersPendingTurnsBeforeReturning) {

@@ -38,10 +38,14 @@ struct StreamSettings {
   int bytes_per_sample = 2;
   std::size_t chunk_bytes = 1600;  // ~100 ms per audio request
   std::size_t queue_bytes = 0;     // per-stream pending audio bound (10 s)
-  std::size_t retain_bytes = 0;    // session audio kept for re-sending (30 s)
+  // Session audio kept for re-sending after a failed stream (30 s of audio
+  // at the Google rate: 480 KB per speaker at 8 kHz LINEAR16; the buffer is
+  // compacted lazily, so it may briefly hold up to twice that).
+  std::size_t retain_bytes = 0;
   std::chrono::seconds rotation{270};
   std::chrono::milliseconds idle_close{5000};
   std::chrono::milliseconds final_wait{1500};
+  std::chrono::milliseconds outage_wait{20000};  // GoogleOptions::outage_wait_ms
   int max_streams_per_channel = 50;
   std::chrono::milliseconds backoff_initial{200};
   std::chrono::milliseconds backoff_max{5000};

@@ -6,6 +6,14 @@
 // sent, pauses excluded; every stream knows where in it it starts, so
 // results of all streams share one timeline.
 //
+// Outages: when a stream fails, its unanswered audio is re-sent from the
+// retained window (StreamSettings::retain_bytes) on the next stream. An
+// utterance that ends while Google is unreachable, or whose audio is being
+// re-sent, is held past the final wait, up to outage_wait from its end; if
+// no text came by then it is answered empty with MissingText::kUnavailable
+// (or kAudioNotResent when its audio had left the window). A permanent error
+// answers every utterance with kError.
+//
 // Threading: everything runs on ctx.executor (the call's strand); streams
 // post their gRPC callbacks there. The session is owned by a shared_ptr so
 // posted handlers and timers that outlive Close() find it closed.
@@ -49,6 +57,7 @@ class GoogleSession final : public StreamOwner, public std::enable_shared_from_t
     std::function<void(SpeechResult)> done;
     std::chrono::steady_clock::time_point ended_at;
     std::unique_ptr<boost::asio::steady_timer> timer;
+    bool held = false;  // past the final wait, waiting for re-sent audio's text
   };
 
   void PushAudio(std::span<const std::int16_t> pcm);
@@ -65,11 +74,18 @@ class GoogleSession final : public StreamOwner, public std::enable_shared_from_t
   // A live stream that began inside the oldest pending utterance (rotation,
   // reconnect) has not answered yet: its part of the text is still to come.
   bool AwaitingFreshStream() const;
-  void OnFinalWaitExpired(std::uint64_t seq);
+  // Answers or holds the pending utterances whose final wait has passed.
+  void OnFinalWaitExpired();
+  // Google unreachable, or the oldest pending utterance's audio still being
+  // re-sent (not answered yet by the stream re-sending it).
+  bool AwaitingResend() const;
+  // Takes the oldest pending utterance's result and says why it has no text.
+  SpeechResult Answer(bool timed_out);
   void Deliver(SpeechResult result);
   void ForgetResume(std::int64_t from);
   void FailPermanently(grpc::StatusCode code, const std::string& message);
   std::chrono::microseconds ToMicros(std::int64_t samples) const;
+  std::int64_t ToSamples(std::chrono::microseconds t) const;
 
   const std::shared_ptr<ClientShared> shared_;
   const SessionContext ctx_;
@@ -97,6 +113,10 @@ class GoogleSession final : public StreamOwner, public std::enable_shared_from_t
   bool closed_ = false;
   bool permanent_ = false;
   bool reconnect_pending_ = false;
+  // A stream failed (transient) and none has answered since.
+  bool outage_ = false;
+  // Session audio before this sample could not be re-sent after a failure.
+  std::int64_t lost_before_ = 0;
   std::int64_t reconnect_from_ = 0;
   std::vector<std::int64_t> resumes_pending_;  // session samples re-sending will start at
 };

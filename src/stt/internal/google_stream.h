@@ -28,6 +28,7 @@
 #include "stt/internal/channel_pool.h"
 #include "stt/internal/google_config.h"
 #include "stt/internal/transcript.h"
+#include "stt/recognizer.h"
 
 namespace aicc::stt::internal {
 
@@ -61,6 +62,21 @@ struct ClientShared {
 
   core::Counter& ErrorCounter(std::string_view code);
   void AddAudio(std::chrono::microseconds d);
+
+  // Health of the recognizer as a whole (every session): failing from a
+  // stream's error until a stream of any session gets a response again. Each
+  // change is logged once, plainly; any thread.
+  void StreamFailed(std::string_view code, const std::string& message, bool permanent);
+  void StreamAnswered();
+  RecognizerHealth Health() const;
+  core::Gauge* failing_gauge = nullptr;  // aicc_stt_failing: 1 while failing
+
+ private:
+  mutable std::mutex health_mutex_;
+  std::atomic<bool> failing_{false};
+  std::chrono::steady_clock::time_point failing_since_;  // guarded by health_mutex_
+  std::string failure_;                                  // guarded by health_mutex_
+  bool failure_permanent_ = false;                       // guarded by health_mutex_
 };
 
 class GoogleStream;
@@ -92,6 +108,10 @@ class GoogleStream final
   // oldest queued audio is dropped (counted); its gap is remembered so result
   // offsets stay right.
   void Enqueue(std::string audio);
+  // Raises the queue bound by `bytes` for audio re-sent from the session's
+  // retained window (itself bounded), so a re-send is not cut by the bound
+  // meant for live audio.
+  void AllowBacklog(std::size_t bytes) { queue_limit_ += bytes; }
   // No more audio: WritesDone once the queue is written. Results still come.
   void FinishWrites();
   // Cancels the call (Close, permanent errors).
@@ -113,7 +133,11 @@ class GoogleStream final
   std::int64_t ToSessionSamples(std::chrono::microseconds stream_offset) const;
 
   // Owner bookkeeping (executor only).
-  std::int64_t last_final_end = -1;  // session samples; -1: none yet
+  std::int64_t last_final_end = -1;   // session samples; -1: none yet
+  std::int64_t last_result_end = -1;  // of any result, final or interim
+  // Opened to re-send retained audio: the session sample where that backlog
+  // ends (-1: a fresh stream).
+  std::int64_t resend_to = -1;
   bool got_response = false;
 
   // grpc::ClientBidiReactor (gRPC threads).
@@ -160,6 +184,7 @@ class GoogleStream final
   ::google::cloud::speech::v2::StreamingRecognizeResponse read_response_;  // gRPC read side only
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
+  std::size_t queue_limit_ = 0;
   std::int64_t dispatched_samples_ = 0;  // handed to gRPC
   std::int64_t samples_ = 0;
   std::vector<std::pair<std::int64_t, std::int64_t>> gaps_;  // (stream sample, dropped samples)
