@@ -43,10 +43,12 @@ if [ "${STT:-none}" = fake ]; then
   stt_args=(--stt google --set "stt.endpoint=127.0.0.1:$speech_port" --set stt.insecure=true
     --set stt.project=load-test --set stt.idle_close_ms=500)
 fi
+# All calls start at once: the new-stream limits (media.max_new_streams_*) are off.
 "$aicc" run --no-ari "${stt_args[@]}" --vad "${VAD:-silero}" --log-level warn \
   --set media.bind_address=127.0.0.1 --set "media.customer_port=$cport" --set "media.agent_port=$aport" \
   --set "http.listen=127.0.0.1:$hport" --set "sink.urls=ws://127.0.0.1:$sport/e" \
   --set "sink.journal_dir=$work" --set pipeline.call_idle_timeout_sec=5 \
+  --set media.max_new_streams_per_second=0 --set media.max_new_streams_per_second_per_address=0 \
   --set "vad.shed_on_overload=$([ "${SHED:-on}" = off ] && echo false || echo true)" 2>"$work/aicc.log" &
 aicc_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/readyz" >/dev/null && break; sleep 0.1; done

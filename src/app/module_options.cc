@@ -104,6 +104,11 @@ rtp::ReceiverOptions ReceiverOptionsFrom(const core::Config& cfg) {
                              : rtp::Concealment::kSilence;
   o.socket_buffer_bytes = static_cast<int>(cfg.GetInt("media.socket_buffer_bytes"));
   o.unknown_source_grace = Ms(cfg, "media.unknown_source_grace_ms");
+  o.probation_packets = static_cast<std::size_t>(cfg.GetInt("media.stream_probation_packets"));
+  o.max_new_streams_per_second =
+      static_cast<double>(cfg.GetInt("media.max_new_streams_per_second"));
+  o.max_new_streams_per_second_per_address =
+      static_cast<double>(cfg.GetInt("media.max_new_streams_per_second_per_address"));
   o.slin16_payload_type = static_cast<std::uint8_t>(cfg.GetInt("media.slin16_payload_type"));
   return o;
 }

@@ -77,8 +77,11 @@ std::vector<SettingSpec> BuildTable() {
        .env = {"AICC_BIND_ADDRESS"},
        .flag = "bind",
        .type = T::kString,
-       .default_value = "0.0.0.0",
-       .help = "Address the RTP sockets bind to. Asterisk's ExternalMedia channels send here."},
+       .default_value = "127.0.0.1",
+       .help = "Address the RTP sockets bind to. Asterisk's ExternalMedia channels send here. "
+               "Loopback by default (Asterisk on the same host); any other address lets every "
+               "host that can reach the ports send media, so firewall it to the Asterisk host "
+               "(docs/security.md)."},
       {.name = "media.customer_port",
        .env = {"AICC_CUSTOMER_PORT", "CUSTOMER_PORT"},
        .flag = "customer-port",
@@ -129,6 +132,32 @@ std::vector<SettingSpec> BuildTable() {
            "With ARI: how long packets from a source not yet registered are held (the HTTP "
            "response "
            "naming it may arrive after its first packets) before they are counted and dropped."},
+      {.name = "media.stream_probation_packets",
+       .env = {"AICC_STREAM_PROBATION_PACKETS"},
+       .type = T::kInt,
+       .default_value = "3",
+       .min = 1,
+       .max = 32,
+       .help = "A source no call registered becomes a stream only after this many consecutive "
+               "valid RTP packets (same SSRC, sequence numbers in a row): stray or empty "
+               "datagrams start no call. Registered sources (ARI) skip this."},
+      {.name = "media.max_new_streams_per_second",
+       .env = {"AICC_MAX_NEW_STREAMS_PER_SECOND"},
+       .type = T::kInt,
+       .default_value = "200",
+       .min = 0,
+       .max = 100000,
+       .help = "New streams from unregistered sources per second, all senders together (one "
+               "second of burst; 0 = no limit). A refused source starts probation again with "
+               "its next packets; refusals are counted in aicc_rtp_streams_refused_total."},
+      {.name = "media.max_new_streams_per_second_per_address",
+       .env = {"AICC_MAX_NEW_STREAMS_PER_SECOND_PER_ADDRESS"},
+       .type = T::kInt,
+       .default_value = "50",
+       .min = 0,
+       .max = 100000,
+       .help = "The same limit per source IP address (one Asterisk sends all its streams from "
+               "one address: 50 a second is 25 calls a second)."},
       {.name = "media.slin16_payload_type",
        .env = {"AICC_SLIN16_PAYLOAD_TYPE"},
        .type = T::kInt,

@@ -242,12 +242,18 @@ std::optional<rtp::SourceInfo> CallRegistry::OnUnknownSource(rtp::PortRole port,
   if (!options_.pipeline_only || shutting_down_) return std::nullopt;
   const core::Speaker speaker = SpeakerOf(port);
   // Pipeline-only mode (the old system's): a stream on the other port joins
-  // the oldest call that still lacks this speaker; otherwise it starts a call.
+  // the oldest call that still lacks this speaker and whose stream came from
+  // the same address (one Asterisk sends both halves of a call; a stranger's
+  // stream must not take a real call's other half); otherwise it starts a call.
   Entry* best = nullptr;
   std::string best_id;
   for (auto& [id, entry] : calls_) {
     const bool has = speaker == core::Speaker::kCustomer ? entry.has_customer : entry.has_agent;
     if (has || entry.ending) continue;
+    const bool same_address =
+        std::any_of(entry.sources.begin(), entry.sources.end(),
+                    [&](const auto& s) { return s.address() == from.address(); });
+    if (!same_address) continue;
     if (!best || entry.order < best->order) {
       best = &entry;
       best_id = id;

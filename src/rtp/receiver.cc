@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <linux/sock_diag.h>
 #include <sys/socket.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -55,7 +58,35 @@ SourceKey KeyOf(const udp::endpoint& ep, PortRole role) {
   return k;
 }
 
+struct AddressHash {
+  std::size_t operator()(const std::array<std::uint8_t, 16>& a) const noexcept {
+    return SourceKeyHash{}(SourceKey{a, 0, PortRole::kCustomer});
+  }
+};
+
 const char* RoleName(PortRole r) { return r == PortRole::kCustomer ? "customer" : "agent"; }
+
+// A token bucket holding one second of burst; rate 0 = unlimited.
+struct TokenBucket {
+  double tokens = -1;  // < 0: not filled yet
+  Clock::time_point last{};
+  bool Available(double rate, Clock::time_point now) {
+    if (rate <= 0) return true;
+    if (tokens < 0) {
+      tokens = rate;
+    } else {
+      tokens = std::min(rate, tokens + rate * std::chrono::duration<double>(now - last).count());
+    }
+    last = now;
+    return tokens >= 1;
+  }
+  void Take(double rate) {
+    if (rate > 0) tokens -= 1;
+  }
+};
+
+enum class Refusal : std::uint8_t { kRate, kAddressRate, kStreamLimit };
+constexpr const char* kRefusalNames[] = {"rate", "address_rate", "stream_limit"};
 
 struct RoleMetrics {
   core::Counter* received = nullptr;
@@ -68,6 +99,7 @@ struct RoleMetrics {
   core::Counter* unsupported = nullptr;
   core::Gauge* jitter_ms = nullptr;
   core::Gauge* streams = nullptr;
+  std::array<core::Counter*, 3> refused{};  // by Refusal
   core::Counter* kernel_drops = nullptr;
   core::Gauge* queue_ratio = nullptr;
 };
@@ -101,11 +133,20 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
     StreamEntry(SourceInfo i, PortRole r, udp::endpoint f, const StreamOptions& o)
         : info(std::move(i)), role(r), from(f), stream(o) {}
   };
+  struct HeldPacket {
+    Clock::time_point arrival;
+    std::vector<std::uint8_t> bytes;
+  };
+  // An unregistered source: its packets so far, and its probation run.
   struct Held {
     PortRole role;
     udp::endpoint from;
     Clock::time_point first_seen;
-    std::vector<std::vector<std::uint8_t>> packets;
+    std::vector<HeldPacket> packets;
+    std::size_t run = 0;  // consecutive valid packets, same SSRC, sequence + 1 each
+    std::uint32_t ssrc = 0;
+    std::uint16_t last_sequence = 0;
+    bool asked = false;  // the listener said "hold" (ARI): do not ask again
   };
   struct Socket {
     explicit Socket(asio::any_io_executor ex, PortRole r) : socket(ex), role(r) {}
@@ -149,6 +190,13 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
       rm.jitter_ms = &m->GetGauge("aicc_rtp_jitter_ms",
                                   "Highest RFC 3550 interarrival jitter among streams", labels);
       rm.streams = &m->GetGauge("aicc_rtp_streams", "Active RTP streams", labels);
+      for (std::size_t r = 0; r < rm.refused.size(); ++r) {
+        rm.refused[r] = &m->GetCounter(
+            "aicc_rtp_streams_refused_total",
+            "Unregistered sources not made a stream (yet): media.max_new_streams_per_second "
+            "(rate), ..._per_address (address_rate), the stream limit (stream_limit)",
+            {{"speaker", RoleName(static_cast<PortRole>(i))}, {"reason", kRefusalNames[r]}});
+      }
       rm.kernel_drops = &m->GetCounter(
           "aicc_rtp_kernel_drops_total",
           "Datagrams the kernel dropped because the socket's receive queue was full", labels);
@@ -229,70 +277,164 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
 
   void Handle(PortRole role, std::span<const std::uint8_t> data, const udp::endpoint& from,
               Clock::time_point now) {
-    auto& rm = role_metrics[static_cast<int>(role)];
     const SourceKey key = KeyOf(from, role);
-    auto it = streams.find(key);
-    StreamEntry* entry = it == streams.end() ? nullptr : it->second.get();
-    if (!entry) {
-      if (auto h = held.find(key); h != held.end()) {
-        if (h->second.packets.size() < options.max_held_packets_per_source) {
-          h->second.packets.emplace_back(data.begin(), data.end());
-        } else {
-          rm.unknown->Increment();
-        }
-        return;
+    if (auto it = streams.find(key); it != streams.end()) {
+      return HandleStream(*it->second, data, now);
+    }
+    HandleUnknown(key, role, data, from, now);
+  }
+
+  static std::optional<Codec> CodecOf(std::uint8_t payload_type, std::uint8_t slin16) {
+    if (payload_type == 0) return Codec::kUlaw;
+    if (payload_type == 8) return Codec::kAlaw;
+    if (payload_type == slin16) return Codec::kSlin16;
+    return std::nullopt;
+  }
+
+  // A packet from a source with no stream: held, and the source made a
+  // stream once it passed probation and the new-stream limits. What does not
+  // parse leaves no trace but the malformed counter.
+  void HandleUnknown(const SourceKey& key, PortRole role, std::span<const std::uint8_t> data,
+                     const udp::endpoint& from, Clock::time_point now) {
+    auto& rm = role_metrics[static_cast<int>(role)];
+    const auto packet = ParsePacket(data);
+    if (!packet) {
+      rm.malformed->Increment();
+      if (malformed_log.ShouldLog()) {
+        core::Logger("rtp")->warn(
+            "malformed RTP from unregistered source {}:{} on the {} port: {} ({} more "
+            "suppressed)",
+            from.address().to_string(), from.port(), RoleName(role), packet.error().message(),
+            malformed_log.Suppressed());
       }
-      std::optional<SourceInfo> info = listener.OnUnknownSource(role, from);
-      if (!info) {
-        if (held.size() < options.max_unknown_sources) {
-          Held hold{role, from, now, {}};
-          hold.packets.emplace_back(data.begin(), data.end());
-          held.emplace(key, std::move(hold));
-        } else {
-          rm.unknown->Increment();
-        }
-        return;
-      }
-      entry = CreateStream(key, role, from, std::move(*info));
-      if (!entry) {
+      return;
+    }
+    auto h = held.find(key);
+    if (h == held.end()) {
+      if (held.size() >= options.max_unknown_sources) {
         rm.unknown->Increment();
-        if (limit_log.ShouldLog()) {
-          core::Logger("rtp")->error("stream limit {} reached; dropping {}:{}", options.max_streams,
-                                     from.address().to_string(), from.port());
-        }
         return;
+      }
+      h = held.emplace(key, Held{role, from, now, {}}).first;
+    }
+    Held& hold = h->second;
+    if (CodecOf(packet->payload_type, options.slin16_payload_type)) {
+      const bool continues = hold.run > 0 && packet->ssrc == hold.ssrc &&
+                             packet->sequence == static_cast<std::uint16_t>(hold.last_sequence + 1);
+      if (!continues) {
+        // Another SSRC: what was held belongs to something else.
+        if (hold.run > 0 && packet->ssrc != hold.ssrc) hold.packets.clear();
+        hold.run = 0;
+        hold.ssrc = packet->ssrc;
+      }
+      ++hold.run;
+      hold.last_sequence = packet->sequence;
+    }
+    if (hold.packets.size() < options.max_held_packets_per_source) {
+      hold.packets.push_back({now, std::vector<std::uint8_t>(data.begin(), data.end())});
+    } else {
+      rm.unknown->Increment();
+    }
+    if (hold.asked || hold.run < std::max<std::size_t>(options.probation_packets, 1)) return;
+
+    // Probation passed: may it be a new stream?
+    std::optional<Refusal> refusal;
+    TokenBucket* per_address = nullptr;
+    if (streams.size() >= options.max_streams) {
+      refusal = Refusal::kStreamLimit;
+    } else if (!global_bucket.Available(options.max_new_streams_per_second, now)) {
+      refusal = Refusal::kRate;
+    } else if (options.max_new_streams_per_second_per_address > 0) {
+      per_address = &address_buckets[key.address];
+      if (!per_address->Available(options.max_new_streams_per_second_per_address, now)) {
+        refusal = Refusal::kAddressRate;
       }
     }
+    if (refusal) {
+      // Let go of what it sent: a flood must not fill the held table (other
+      // senders' first packets go there) or keep memory. A real sender comes
+      // back with its next packets, and a new probation run.
+      rm.unknown->Increment(hold.packets.size());
+      held.erase(h);
+      ++released_since_trim;
+      return Refuse(*refusal, role, from, now);
+    }
+
+    std::optional<SourceInfo> info = listener.OnUnknownSource(role, from);
+    if (!info) {
+      hold.asked = true;  // held for the grace period, or until registered
+      return;
+    }
+    global_bucket.Take(options.max_new_streams_per_second);
+    if (per_address) per_address->Take(options.max_new_streams_per_second_per_address);
+    Adopt(key, role, from, std::move(*info));
+  }
+
+  // Counted every time; logged once per episode (at the first refusal, and
+  // a summary when none came for 10 s: see OnRelease).
+  void Refuse(Refusal reason, PortRole role, const udp::endpoint& from, Clock::time_point now) {
+    role_metrics[static_cast<int>(role)].refused[static_cast<int>(reason)]->Increment();
+    last_refusal = now;
+    if (refused_in_episode++ > 0) return;
+    auto log = core::Logger("rtp");
+    switch (reason) {
+      case Refusal::kStreamLimit:
+        log->error(
+            "stream limit {} reached: new RTP sources are refused (first: {}:{} on the {} port); "
+            "counted in aicc_rtp_streams_refused_total",
+            options.max_streams, from.address().to_string(), from.port(), RoleName(role));
+        break;
+      case Refusal::kRate:
+      case Refusal::kAddressRate:
+        log->warn(
+            "more than {} new RTP streams a second{}: refusing new sources for now (first: "
+            "{}:{} on the {} port; a source is reconsidered with its next packets); counted in "
+            "aicc_rtp_streams_refused_total",
+            reason == Refusal::kRate ? options.max_new_streams_per_second
+                                     : options.max_new_streams_per_second_per_address,
+            reason == Refusal::kRate ? "" : " from one address", from.address().to_string(),
+            from.port(), RoleName(role));
+        break;
+    }
+  }
+
+  void HandleStream(StreamEntry& entry, std::span<const std::uint8_t> data, Clock::time_point now) {
+    auto& rm = role_metrics[static_cast<int>(entry.role)];
     auto packet = ParsePacket(data);
     if (!packet) {
       rm.malformed->Increment();
       if (malformed_log.ShouldLog()) {
         core::Logger("rtp")->warn(
             "call={} spk={} malformed RTP from {}:{}: {} ({} more suppressed)",
-            core::ShortId(entry->info.call_id), core::ToString(entry->info.speaker),
-            from.address().to_string(), from.port(), packet.error().message(),
+            core::ShortId(entry.info.call_id), core::ToString(entry.info.speaker),
+            entry.from.address().to_string(), entry.from.port(), packet.error().message(),
             malformed_log.Suppressed());
       }
       return;
     }
-    Codec codec;
-    if (packet->payload_type == 0) {
-      codec = Codec::kUlaw;
-    } else if (packet->payload_type == 8) {
-      codec = Codec::kAlaw;
-    } else if (packet->payload_type == options.slin16_payload_type) {
-      codec = Codec::kSlin16;
-    } else {
+    const auto codec = CodecOf(packet->payload_type, options.slin16_payload_type);
+    if (!codec) {
       rm.unsupported->Increment();
       if (unsupported_log.ShouldLog()) {
         core::Logger("rtp")->warn("call={} spk={} payload type {} not decoded ({} more suppressed)",
-                                  core::ShortId(entry->info.call_id),
-                                  core::ToString(entry->info.speaker), packet->payload_type,
+                                  core::ShortId(entry.info.call_id),
+                                  core::ToString(entry.info.speaker), packet->payload_type,
                                   unsupported_log.Suppressed());
       }
       return;
     }
-    entry->stream.Push(*packet, codec, now, entry->emit);
+    entry.stream.Push(*packet, *codec, now, entry.emit);
+  }
+
+  // Makes `from` a stream and plays what it sent before.
+  void Adopt(const SourceKey& key, PortRole role, const udp::endpoint& from, SourceInfo info) {
+    StreamEntry* entry = CreateStream(key, role, from, std::move(info));
+    if (!entry) return;
+    if (auto h = held.find(key); h != held.end()) {
+      auto packets = std::move(h->second.packets);
+      held.erase(h);
+      for (const auto& p : packets) HandleStream(*entry, p.bytes, p.arrival);
+    }
   }
 
   void ReportStats(StreamEntry& e) {
@@ -349,6 +491,7 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
     // Unknown sources whose grace ran out: count and drop.
     for (auto it = held.begin(); it != held.end();) {
       if (now - it->second.first_seen >= options.unknown_source_grace) {
+        ++released_since_trim;
         role_metrics[static_cast<int>(it->second.role)].unknown->Increment(
             it->second.packets.size());
         if (unknown_log.ShouldLog()) {
@@ -376,9 +519,50 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
         role_metrics[i].queue_ratio->Set(sockets[i]->queue_peak);
         sockets[i]->queue_peak = 0;
       }
+      // Full buckets hold nothing worth keeping (one second of burst).
+      std::erase_if(address_buckets,
+                    [&](const auto& b) { return now - b.second.last >= std::chrono::seconds(1); });
+      if (refused_in_episode > 0 && now - last_refusal >= std::chrono::seconds(10)) {
+        core::Logger("rtp")->info("new RTP sources are accepted again ({} refusals)",
+                                  refused_in_episode);
+        refused_in_episode = 0;
+      }
+      ReturnMemory(now);
     }
   }
 
+  // After a flood, many streams and held sources are gone at once: give the
+  // tables' buckets and the heap's free pages back, once things are quiet
+  // (nothing released for a second), so RSS returns to where it was.
+  void ReturnMemory(Clock::time_point now) {
+    if (released_since_trim != released_at_last_tick) {
+      released_at_last_tick = released_since_trim;
+      last_release_seen = now;
+      return;
+    }
+    if (released_since_trim < kTrimAfterReleases ||
+        now - last_release_seen < std::chrono::seconds(1)) {
+      return;
+    }
+    core::Logger("rtp")->info(
+        "{} streams and unregistered sources released since the last time: memory returned to "
+        "the system",
+        released_since_trim);
+    released_since_trim = released_at_last_tick = 0;
+    auto shrink = [](auto& map) {
+      if (map.bucket_count() > 4 * map.size() + 64) map.rehash(0);
+    };
+    shrink(streams);
+    shrink(held);
+    shrink(address_buckets);
+#if defined(__GLIBC__)
+    // The pipeline's per-call memory (freed at about the same time) goes too:
+    // one heap for the whole process.
+    malloc_trim(0);
+#endif
+  }
+
+  // Registered sources (ARI) skip probation and the new-stream limits.
   void Register(const udp::endpoint& from, SourceInfo info) {
     const PortRole role =
         info.speaker == core::Speaker::kCustomer ? PortRole::kCustomer : PortRole::kAgent;
@@ -387,15 +571,9 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
       it->second->info = std::move(info);
       return;
     }
-    StreamEntry* entry = CreateStream(key, role, from, std::move(info));
-    if (!entry) return;
-    // Packets that arrived before the registration: play them now.
-    if (auto h = held.find(key); h != held.end()) {
-      auto packets = std::move(h->second.packets);
-      const auto first_seen = h->second.first_seen;
-      held.erase(h);
-      for (const auto& p : packets) Handle(role, p, from, first_seen);
-    }
+    if (streams.size() >= options.max_streams)
+      return Refuse(Refusal::kStreamLimit, role, from, Clock::now());
+    Adopt(key, role, from, std::move(info));  // packets held so far are played now
   }
 
   void Unregister(const udp::endpoint& from) {
@@ -410,6 +588,7 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
       listener.OnStreamEnd(e.info, e.stream.stats());
       role_metrics[static_cast<int>(role)].streams->Add(-1);
       streams.erase(it);
+      ++released_since_trim;
     }
   }
 
@@ -420,6 +599,14 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer release_timer;
   std::unordered_map<SourceKey, std::unique_ptr<StreamEntry>, SourceKeyHash> streams;
   std::unordered_map<SourceKey, Held, SourceKeyHash> held;
+  TokenBucket global_bucket;
+  std::unordered_map<std::array<std::uint8_t, 16>, TokenBucket, AddressHash> address_buckets;
+  Clock::time_point last_refusal{};
+  std::uint64_t refused_in_episode = 0;
+  static constexpr std::uint64_t kTrimAfterReleases = 256;
+  std::uint64_t released_since_trim = 0;
+  std::uint64_t released_at_last_tick = 0;
+  Clock::time_point last_release_seen{};
   std::array<RoleMetrics, 2> role_metrics;
   Clock::time_point last_stats = Clock::now();
   bool stopped = false;
@@ -430,7 +617,6 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
   core::RateLimitedLog unsupported_log{std::chrono::seconds(10)};
   core::RateLimitedLog unknown_log{std::chrono::seconds(1)};
   core::RateLimitedLog socket_error_log{std::chrono::seconds(1)};
-  core::RateLimitedLog limit_log{std::chrono::seconds(10)};
 };
 
 Receiver::Receiver(asio::any_io_executor executor, ReceiverOptions options, Listener& listener,
@@ -442,6 +628,14 @@ Receiver::~Receiver() { Stop(); }
 boost::system::result<void, std::string> Receiver::Start() {
   if (auto r = impl_->Open(*impl_->sockets[0], impl_->options.customer_port); !r) return r;
   if (auto r = impl_->Open(*impl_->sockets[1], impl_->options.agent_port); !r) return r;
+  if (!LocalEndpoint(PortRole::kCustomer).address().is_loopback()) {
+    core::Logger("rtp")->warn(
+        "RTP listens on {} beyond loopback (media.bind_address): every host that can reach "
+        "ports {}/{} can send media (and, without call control, start calls); allow only the "
+        "Asterisk host in the firewall",
+        impl_->options.bind_address, LocalEndpoint(PortRole::kCustomer).port(),
+        LocalEndpoint(PortRole::kAgent).port());
+  }
   asio::dispatch(impl_->executor, [impl = impl_] {
     impl->Receive(*impl->sockets[0]);
     impl->Receive(*impl->sockets[1]);

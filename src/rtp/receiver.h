@@ -41,7 +41,10 @@ struct SourceInfo {
 };
 
 struct ReceiverOptions {
-  std::string bind_address = "0.0.0.0";
+  // Loopback: Asterisk normally runs on the same host. Any other address lets
+  // every host that can reach it send media (and, pipeline-only, start calls);
+  // Start() logs a warning then.
+  std::string bind_address = "127.0.0.1";
   std::uint16_t customer_port = 12345;  // 0 = ephemeral (tests, demo)
   std::uint16_t agent_port = 12346;
   StreamOptions stream;
@@ -52,6 +55,17 @@ struct ReceiverOptions {
   std::size_t max_held_packets_per_source = 32;
   std::size_t max_unknown_sources = 1024;
   std::size_t max_streams = 8192;
+  // A source nobody registered becomes a stream (Listener::OnUnknownSource is
+  // asked) only after this many consecutive valid RTP packets with the same
+  // SSRC and consecutive sequence numbers: a stray or empty datagram, or a
+  // port scan, starts no call. Registered sources (ARI) skip this.
+  std::size_t probation_packets = 3;
+  // New streams from unregistered sources per second, over all senders and
+  // per source address (token buckets, one second of burst; 0 = no limit).
+  // Refusals are counted (aicc_rtp_streams_refused_total); a refused
+  // source's held packets are dropped, and it starts probation again.
+  double max_new_streams_per_second = 200;
+  double max_new_streams_per_second_per_address = 50;
   std::uint8_t slin16_payload_type = 118;
   std::chrono::milliseconds release_interval{20};
 };
@@ -61,8 +75,9 @@ class Receiver {
   class Listener {
    public:
     virtual ~Listener() = default;
-    // A packet from a source nobody registered. Return a SourceInfo to accept
-    // it as a new stream (pipeline-only mode), or nullopt to hold it for the
+    // A source nobody registered, once it passed probation and the new-stream
+    // limits (the packets so far are held). Return a SourceInfo to accept it
+    // as a new stream (pipeline-only mode), or nullopt to hold it for the
     // grace period (ARI mode) after which it is counted and dropped.
     virtual std::optional<SourceInfo> OnUnknownSource(
         PortRole port, const boost::asio::ip::udp::endpoint& from) = 0;
