@@ -94,7 +94,11 @@ TEST_F(SttOutageTest, ShortOutageLosesNoTurnAndReSendsTheAudio) {
   std::thread outage([&] {
     std::this_thread::sleep_until(start + 8s);
     streams_before_outage = speech.StreamCount();
+    const auto stop_at = std::chrono::steady_clock::now();
     speech.Stop();
+    fprintf(stderr, "fake stopped %.2f s into the call (Stop took %.2f s)\n",
+            std::chrono::duration<double>(stop_at - start).count(),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - stop_at).count());
     saw_failing = SawSttFailing(start + 14s);
     std::this_thread::sleep_until(start + 14s);
     EXPECT_TRUE(speech.Restart()) << "the fake could not bind its port again";
