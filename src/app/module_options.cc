@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include "pii/masker.h"
+
 namespace aicc::app {
 namespace {
 std::chrono::milliseconds Ms(const core::Config& c, std::string_view name) {
@@ -122,6 +124,17 @@ pipeline::PipelineOptions PipelineOptionsFrom(const core::Config& cfg, bool pipe
   // A call ending during a Google outage waits for its held utterances too.
   o.finish_timeout = std::max(Ms(cfg, "stt.final_wait_ms"), Ms(cfg, "stt.outage_wait_ms")) +
                      std::chrono::milliseconds(3000);
+  o.pii.reset();
+  if (cfg.GetString("pii.mask") == "on") {
+    pii::Options p;
+    p.categories.reset();
+    for (const auto& name : cfg.GetList("pii.categories")) {
+      // The setting's validator admits only these names.
+      if (const auto c = pii::ParseCategory(name)) p.categories.set(static_cast<std::size_t>(*c));
+    }
+    p.keep_last4 = cfg.GetBool("pii.keep_last4");
+    o.pii = p;
+  }
   return o;
 }
 

@@ -72,6 +72,7 @@ std::string ToJson(const Event& e) {
     j["stt_confidence"] = t->stt_confidence ? Json(Round(*t->stt_confidence, 3)) : Json(nullptr);
     j["stt_final"] = t->stt_final;
     if (!t->transcript_missing.empty()) j["transcript_missing"] = t->transcript_missing;
+    j["pii_masked"] = t->pii_masked;
   } else {
     const auto& m = std::get<MetadataEnd>(e.body);
     j["total_duration"] = Round(m.total_duration, 3);
@@ -133,6 +134,7 @@ boost::system::result<Event, ParseError> FromJson(std::string_view text) {
       if (auto it = j.find("transcript_missing"); it != j.end() && it->is_string()) {
         t.transcript_missing = it->get<std::string>();
       }
+      t.pii_masked = j.value("pii_masked", 0);  // absent in events of older versions
       e.body = t;
     } else if (type == "metadata_end") {
       MetadataEnd m;

@@ -48,6 +48,7 @@ struct TurnComplete {
   // ("stt_unavailable", "stt_error", "audio_not_resent", "stt_off"); empty
   // otherwise, and then not sent.
   std::string transcript_missing;
+  int pii_masked = 0;  // personal-information values masked in `transcript` (pii/)
 };
 
 struct MetadataEnd {

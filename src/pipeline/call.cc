@@ -96,6 +96,14 @@ void Call::Tick() {
 
 void Call::OnTurn(events::TurnComplete turn, std::chrono::steady_clock::time_point speech_end) {
   const bool complete = turn.complete;
+  // The one place a transcript becomes an event: mask it here, before the
+  // log line, the journal and the backends see it.
+  if (options_.pii) {
+    pii::Result masked =
+        pii_memory_.Mask(pii::Masker(*options_.pii), turn.speaker, turn.transcript);
+    turn.transcript = std::move(masked.text);
+    turn.pii_masked = masked.values;
+  }
   core::Logger("pipeline")
       ->debug("call={} spk={} turn {:.2f}-{:.2f}s {} fusion={:.3f} \"{}\"",
               core::ShortId(meta_.call_id), core::ToString(turn.speaker), turn.start_time,

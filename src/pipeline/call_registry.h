@@ -47,6 +47,7 @@
 #include "core/metrics.h"
 #include "events/call_progress.h"
 #include "events/event.h"
+#include "pii/masker.h"
 #include "pipeline/speaker_pipeline.h"
 #include "rtp/receiver.h"
 
@@ -75,6 +76,9 @@ enum class CallExit { kEnd, kSuspend };
 
 struct PipelineOptions {
   SpeakerPipelineOptions speaker;
+  // Personal information masked in every transcript before it becomes an
+  // event, is journaled or logged (docs/privacy.md); nullopt: pii.mask = off.
+  std::optional<pii::Options> pii = pii::Options{};
   bool pipeline_only = false;                      // --no-ari
   std::chrono::seconds call_idle_timeout{30};      // pipeline-only: no RTP on both ports
   std::chrono::milliseconds tick{100};             // stall/idle checks

@@ -46,7 +46,7 @@ TEST(EventTest, TurnCompleteJsonKeepsOldFieldsInOrderAndKoreanReadable) {
       R"("start_time":1.235,"end_time":4.5,"transcript":"카드 분실 신고 접수되었습니다.","decision":"complete",)"
       R"("fusion_score":0.877,"timestamp":"2026-11-24T00:36:33.712345Z","morpheme_score":0.95,)"
       R"("duration_score":0.8,"silence_score":0.7,"silence_ms":820,"stt_confidence":0.91,"stt_final":true,)"
-      R"("event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10","seq":3})");
+      R"("pii_masked":0,"event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10","seq":3})");
 }
 
 TEST(EventTest, MetadataEvents) {

@@ -70,6 +70,8 @@ class Call : public std::enable_shared_from_this<Call> {
   std::unique_ptr<boost::asio::steady_timer> finish_timer_;
   core::Histogram* event_latency_ = nullptr;
   std::array<core::Counter*, 2> turns_by_decision_{};  // incomplete, complete
+  // Each speaker's last utterances (masked) and what each was dictating.
+  pii::CallMemory pii_memory_;
 };
 
 }  // namespace aicc::pipeline
