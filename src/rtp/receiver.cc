@@ -603,7 +603,7 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
   std::unordered_map<std::array<std::uint8_t, 16>, TokenBucket, AddressHash> address_buckets;
   Clock::time_point last_refusal{};
   std::uint64_t refused_in_episode = 0;
-  static constexpr std::uint64_t kTrimAfterReleases = 256;
+  static constexpr std::uint64_t kTrimAfterReleases = 32;
   std::uint64_t released_since_trim = 0;
   std::uint64_t released_at_last_tick = 0;
   Clock::time_point last_release_seen{};
