@@ -2,11 +2,13 @@
 // lines) as JSON, or a labelled corpus with an accuracy report.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "app/commands.h"
 #include "turn/detector.h"
@@ -41,16 +43,47 @@ const std::map<std::string, turn::TextVariant> kVariants = {
     {"no-punct", turn::TextVariant::kNoPunctuation},
     {"no-space", turn::TextVariant::kNoSpaces},
     {"split-end", turn::TextVariant::kSplitEnd},
+    // Split at a random point inside the last word (seeded per line), not
+    // only before its last syllable, the one case the analyzer's join repair
+    // is written for.
+    {"split-random", turn::TextVariant::kAsWritten},
+};
+
+// The text with a space inserted at a random code-point boundary inside its
+// last word (a word of one code point is left alone).
+std::string SplitLastWordAtRandom(const std::string& text, std::uint32_t seed) {
+  const std::size_t start =
+      text.find_last_of(' ') == std::string::npos ? 0 : text.find_last_of(' ') + 1;
+  std::vector<std::size_t> cuts;  // byte offsets of inner code-point starts
+  for (std::size_t i = start + 1; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) cuts.push_back(i);
+  }
+  if (cuts.empty()) return text;
+  std::mt19937 rng(seed);
+  const std::size_t at = cuts[rng() % cuts.size()];
+  return text.substr(0, at) + " " + text.substr(at);
+}
+
+// The acoustics `--eval` decides at (the events' decision: Detector::Decide).
+struct Acoustics {
+  int duration_ms = 1000;  // about 1 s of speech
+  int pause_ms = 800;      // vad.min_silence_ms's default
+  double confidence = 0.85;
+  bool final = true;
 };
 
 int Evaluate(const std::string& path, const std::string& mode, const std::string& variant,
-             bool show_errors) {
+             const Acoustics& acoustics, bool show_errors) {
   std::ifstream in(path);
   if (!in) {
     fmt::print(stderr, "aicc turn: cannot open {}\n", path);
     return 2;
   }
   turn::KoreanAnalyzer analyzer;
+  turn::DetectorOptions detector_options;
+  detector_options.mode = mode == "seed" ? turn::Mode::kSeed : turn::Mode::kAicc;
+  const turn::Detector detector(detector_options);
+  Counts text_only;
   std::map<std::string, Counts> by_category;
   // confusion[label][predicted]
   std::map<std::string, std::map<std::string, int>> confusion;
@@ -75,9 +108,18 @@ int Evaluate(const std::string& path, const std::string& mode, const std::string
                    path, line_no);
       continue;
     }
-    const std::string text = turn::MakeVariant(line.substr(start), kVariants.at(variant));
+    const std::string text =
+        variant == "split-random"
+            ? SplitLastWordAtRandom(line.substr(start), static_cast<std::uint32_t>(line_no))
+            : turn::MakeVariant(line.substr(start), kVariants.at(variant));
     const turn::Analysis a = AnalyzeWith(mode, analyzer, text);
-    const std::string predicted = a.complete() ? "complete" : "incomplete";
+    text_only.total++;
+    text_only.correct += (a.complete() ? "complete" : "incomplete") == cols[0];
+    // What the events carry: the fusion of the text with the acoustics.
+    const turn::TurnDecision d = detector.Decide(
+        {text, std::chrono::milliseconds(acoustics.duration_ms),
+         std::chrono::milliseconds(acoustics.pause_ms), acoustics.confidence, acoustics.final});
+    const std::string predicted = d.complete ? "complete" : "incomplete";
     const bool ok = predicted == cols[0];
     auto& cat = by_category[cols[2]];
     cat.total++;
@@ -86,12 +128,16 @@ int Evaluate(const std::string& path, const std::string& mode, const std::string
     all.correct += ok;
     confusion[cols[0]][predicted]++;
     if (!ok && show_errors) {
-      fmt::print("MISS {:<10} {:<14} {:<13} {:.2f} {}  ({})\n", cols[0], cols[2],
-                 turn::ToString(a.ending), a.score, text, a.reason);
+      fmt::print("MISS {:<10} {:<14} {:<13} {:.2f} fusion {:.2f} {}  ({})\n", cols[0], cols[2],
+                 turn::ToString(a.ending), a.score, d.fusion_score, text, a.reason);
     }
   }
-  fmt::print("mode {}  corpus {}  variant {}\n\n{:<16} {:>8} {:>8}\n", mode, path, variant,
-             "category", "correct", "accuracy");
+  fmt::print(
+      "mode {}  corpus {}  variant {}\ndecision at {} ms of speech, {} ms pause, {} transcript "
+      "with confidence {:.2f} (the events' decision; text-only below)\n\n{:<16} {:>8} {:>8}\n",
+      mode, path, variant, acoustics.duration_ms, acoustics.pause_ms,
+      acoustics.final ? "final" : "interim", acoustics.confidence, "category", "correct",
+      "accuracy");
   for (const auto& [name, c] : by_category) {
     fmt::print("{:<16} {:>4}/{:<4} {:>7.1f}%\n", name, c.correct, c.total,
                100.0 * c.correct / c.total);
@@ -117,8 +163,16 @@ int Evaluate(const std::string& path, const std::string& mode, const std::string
     fmt::print(stderr, "aicc turn: no labelled lines in {}\n", path);
     return 2;
   }
+  fmt::print("text-only accuracy {:.4f} ({}/{})\n",
+             static_cast<double>(text_only.correct) / text_only.total, text_only.correct,
+             text_only.total);
   fmt::print("accuracy {:.4f} ({}/{})\n", static_cast<double>(all.correct) / all.total, all.correct,
              all.total);
+  // A skipped line would leave the denominator silently: the run fails.
+  if (malformed > 0) {
+    fmt::print(stderr, "aicc turn: {} malformed line(s) in {} were not scored\n", malformed, path);
+    return 3;
+  }
   return 0;
 }
 
@@ -133,6 +187,8 @@ void AddTurnCommand(CLI::App& app, int& exit_code) {
     std::string mode = "aicc";
     std::string variant = "as-written";
     bool errors = false;
+    Acoustics acoustics;
+    bool interim = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option(
@@ -143,12 +199,28 @@ void AddTurnCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"aicc", "seed"}));
   cmd->add_option("--variant", args->variant,
                   "With --eval: judge the corpus as a recognizer might write it: as-written, "
-                  "no-punct, no-space, or split-end (last syllable split off its word)")
+                  "no-punct, no-space, split-end (last syllable split off its word) or "
+                  "split-random (the last word split at a random point, seeded)")
       ->check(CLI::IsMember(kVariants));
   cmd->add_flag("--errors", args->errors, "With --eval: list every misjudged line");
+  cmd->add_option("--duration-ms", args->acoustics.duration_ms,
+                  "With --eval: the utterance's length the decision assumes")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  cmd->add_option("--pause-ms", args->acoustics.pause_ms,
+                  "With --eval: the pause that ended the utterance")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  cmd->add_option("--confidence", args->acoustics.confidence,
+                  "With --eval: the recognizer's confidence in the transcript")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_flag("--interim", args->interim,
+                "With --eval: decide on an interim transcript (default: a final one)");
   cmd->callback([args, &exit_code] {
     if (!args->eval.empty()) {
-      exit_code = Evaluate(args->eval, args->mode, args->variant, args->errors);
+      args->acoustics.final = !args->interim;
+      exit_code = Evaluate(args->eval, args->mode, args->variant, args->acoustics, args->errors);
       return;
     }
     turn::KoreanAnalyzer analyzer;
