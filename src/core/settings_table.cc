@@ -420,8 +420,7 @@ std::vector<SettingSpec> BuildTable() {
       {.name = "pii.categories",
        .env = {"AICC_PII_CATEGORIES"},
        .type = T::kList,
-       .default_value =
-           "registration,card,cvc,expiry,account,phone,birth_date,pin,email,address",
+       .default_value = "registration,card,cvc,expiry,account,phone,birth_date,pin,email,address",
        .help = "What `pii.mask` masks. Removing one lets it through in clear text.",
        .validate = IsPiiCategory},
       {.name = "pii.keep_last4",

@@ -463,9 +463,8 @@ TEST(GoogleRecognizerTest, OutageHoldsTheTurnAndResendsItsAudio) {
   const auto pcm = Audio(16000, 21);  // 2 s
   Speaker spk(f.loop, *f.recognizer);
   spk.Utterance(pcm, 1600);
-  ASSERT_TRUE(WaitFor([&] {
-    return f.recognizer->Health().state == RecognizerHealth::State::kFailing;
-  }));
+  ASSERT_TRUE(
+      WaitFor([&] { return f.recognizer->Health().state == RecognizerHealth::State::kFailing; }));
   EXPECT_NE(f.recognizer->Health().detail.find("UNAVAILABLE"), std::string::npos)
       << f.recognizer->Health().detail;
   std::this_thread::sleep_for(1s);  // ten final waits
