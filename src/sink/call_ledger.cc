@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "sink/internal/write_all.h"
+
 namespace aicc::sink {
 namespace fs = std::filesystem;
 namespace {
@@ -27,21 +29,6 @@ std::string Frame(std::string_view payload) {
   }
   record.append(payload);
   return record;
-}
-
-bool WriteAll(int fd, const std::string& data) {
-  const char* p = data.data();
-  std::size_t size = data.size();
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -110,7 +97,7 @@ void CallLedger::Revert(events::CallProgress before, const events::Event& e) {
 
 void CallLedger::Write(const events::CallProgress& p) {
   const std::string record = Frame(events::ToJson(p));
-  if (fd_ >= 0 && WriteAll(fd_, record)) {
+  if (fd_ >= 0 && internal::WriteAll(fd_, record.data(), record.size())) {
     file_bytes_ += record.size();
     if (fsync_ == FsyncPolicy::kAlways) {
       ::fdatasync(fd_);
@@ -137,7 +124,8 @@ void CallLedger::Compact() {
   const std::string tmp = path_ + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return;
-  const bool ok = WriteAll(fd, contents) && (fsync_ == FsyncPolicy::kNever || ::fsync(fd) == 0);
+  const bool ok = internal::WriteAll(fd, contents.data(), contents.size()) &&
+                  (fsync_ == FsyncPolicy::kNever || ::fsync(fd) == 0);
   ::close(fd);
   std::error_code ec;
   if (ok) fs::rename(tmp, path_, ec);

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "sink/internal/write_all.h"
+
 namespace aicc::sink {
 namespace fs = std::filesystem;
 namespace {
@@ -45,20 +47,6 @@ std::vector<std::uint8_t> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<std::uint8_t>((std::istreambuf_iterator<char>(in)),
                                    std::istreambuf_iterator<char>());
-}
-
-bool WriteAll(int fd, const void* data, std::size_t size) {
-  const auto* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -200,7 +188,7 @@ boost::system::result<std::uint64_t, JournalError> Journal::Append(std::string_v
   // One write for header and payload so a crash tears at most the tail record.
   std::string record(reinterpret_cast<const char*>(header.data()), header.size());
   record.append(payload);
-  if (!WriteAll(tail_fd_, record.data(), record.size())) {
+  if (!internal::WriteAll(tail_fd_, record.data(), record.size())) {
     return JournalError{std::string("journal write failed: ") + std::strerror(errno)};
   }
   if (options_.fsync == FsyncPolicy::kAlways)
