@@ -176,7 +176,13 @@ TEST_F(IntakeE2eTest, AFloodOfThousandsOfSourcesStartsFewCallsAndMemoryReturns) 
             << " calls started; /healthz during the flood " << healthz_ms << " ms; RSS "
             << rss_before << " MiB before, " << rss_flood << " MiB 1 s after, peak " << peak
             << " MiB, " << rss_after << " MiB after\n";
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's allocator keeps freed memory in its quarantine and ignores
+  // malloc_trim: memory's return is checked in the plain build only.
+  (void)rss_after;
+#else
   EXPECT_LE(rss_after, 1.2 * rss_before) << "memory did not return after the flood";
+#endif
   const std::string metrics = HttpGet(http_port_, "/metrics");
   EXPECT_NE(metrics.find("aicc_rtp_streams_refused_total{speaker=\"customer\",reason=\"address_"
                          "rate\"}"),
