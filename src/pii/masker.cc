@@ -93,8 +93,8 @@ bool LooksLikeWrittenDate(std::string_view s) {
   int k = 0;
   for (char c : s) {
     if (c >= '0' && c <= '9') {
+      if (++len[k] > 4) return false;  // no date part is longer (and no overflow)
       parts[k] = parts[k] * 10 + (c - '0');
-      ++len[k];
     } else if ((c == '-' || c == '.' || c == '/') && k < 2 && len[k] > 0) {
       ++k;
     } else {
