@@ -84,7 +84,7 @@ void Call::PushFrame(core::Speaker speaker, const FrameCopy& frame) {
   if (ending_) return;
   PipelineFor(speaker).OnFrame(
       Frame{frame.sample_rate, frame.stream_sample, frame.concealed,
-            std::span<const std::int16_t>(frame.pcm.data(), frame.pcm.size())});
+            std::span<const std::int16_t>(frame.pcm.data(), frame.pcm.size()), frame.arrival});
 }
 
 void Call::Tick() {

@@ -288,6 +288,7 @@ void CallRegistry::OnAudio(const rtp::SourceInfo& source, const rtp::AudioFrame&
   copy.sample_rate = frame.sample_rate;
   copy.stream_sample = frame.stream_sample;
   copy.concealed = frame.concealed;
+  copy.arrival = frame.arrival;
   copy.pcm.assign(frame.pcm.begin(), frame.pcm.end());
   auto& call = it->second.call;
   asio::post(call->strand(), [call, speaker = source.speaker, copy = std::move(copy)] {

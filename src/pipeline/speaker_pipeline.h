@@ -65,6 +65,9 @@ struct Frame {
   std::uint64_t stream_sample = 0;
   bool concealed = false;
   std::span<const std::int16_t> pcm;
+  // Arrival of the datagram that carried this audio (rtp::AudioFrame::arrival);
+  // the epoch when unknown.
+  std::chrono::steady_clock::time_point arrival{};
 };
 
 struct SpeakerStats {

@@ -214,6 +214,7 @@ void Stream::Play(Slot& slot, const FrameSink& emit) {
   f.pcm = std::span<const std::int16_t>(pcm_.data(), n);
   f.stream_sample = static_cast<std::uint64_t>(slot.ts - ts_base_);
   f.concealed = false;
+  f.arrival = slot.arrival;
   std::copy_n(pcm_.begin(), n, last_pcm_.begin());
   last_pcm_size_ = n;
   last_codec_ = slot.codec;

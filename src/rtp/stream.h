@@ -44,6 +44,10 @@ struct AudioFrame {
   std::span<const std::int16_t> pcm;  // valid only during the callback
   std::uint64_t stream_sample = 0;    // position of pcm[0], samples from the stream's start
   bool concealed = false;
+  // When the datagram that carried this audio reached the host (steady clock;
+  // the epoch when unknown, e.g. concealment). The start of every latency
+  // figure that claims to be measured "from the packet's arrival".
+  std::chrono::steady_clock::time_point arrival{};
 };
 
 struct StreamStats {

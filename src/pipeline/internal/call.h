@@ -22,6 +22,7 @@ struct FrameCopy {
   int sample_rate = 8000;
   std::uint64_t stream_sample = 0;
   bool concealed = false;
+  std::chrono::steady_clock::time_point arrival{};
   boost::container::small_vector<std::int16_t, 640> pcm;
 };
 
