@@ -196,7 +196,8 @@ std::vector<SettingSpec> BuildTable() {
        .flag = "vad-model",
        .type = T::kString,
        .default_value = "models/silero_vad_v5.onnx",
-       .help = "Path of the Silero VAD v5 ONNX file."},
+       .help = "Path of the Silero VAD v5 ONNX file. A relative path is looked up in the working "
+               "directory, then `<bin>/../share/aicc/`, `<bin>/../` and the source tree."},
       {.name = "vad.threshold",
        .env = {"AICC_VAD_THRESHOLD"},
        .type = T::kDouble,

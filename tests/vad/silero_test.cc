@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "vad/test_audio.h"
+#include "vad/vad.h"
 
 namespace aicc::vad {
 namespace {
@@ -23,6 +24,26 @@ TEST(SileroTest, LoadsBothBranches) {
   auto engine = MakeSileroEngine(*model);
   EXPECT_EQ(engine->NewStream(8000)->ChunkSamples(), 256u);
   EXPECT_EQ(engine->NewStream(16000)->ChunkSamples(), 512u);
+}
+
+// The default, relative model path must not depend on the working directory
+// (issue 18: started anywhere but the repository root, aicc quietly fell back
+// to the energy VAD).
+TEST(SileroTest, TheDefaultModelPathWorksFromAnyWorkingDirectory) {
+  const auto old_cwd = std::filesystem::current_path();
+  std::filesystem::current_path(std::filesystem::temp_directory_path());
+  auto engine = VadEngine::Create(EngineOptions{});
+  std::filesystem::current_path(old_cwd);
+  ASSERT_TRUE(engine) << engine.error().message;
+  EXPECT_EQ((*engine)->Name(), "silero");
+}
+
+TEST(SileroTest, AMissingModelSaysWhereItLooked) {
+  auto engine = VadEngine::Create(EngineOptions{.model_path = "models/absent-model.onnx"});
+  ASSERT_FALSE(engine);
+  EXPECT_NE(engine.error().message.find("looked in"), std::string::npos);
+  EXPECT_NE(engine.error().message.find("share/aicc/models/absent-model.onnx"), std::string::npos)
+      << engine.error().message;
 }
 
 TEST(SileroTest, BadModelFilesAreClearErrors) {

@@ -12,26 +12,18 @@
 #include <vector>
 
 #include "asterisk_kit/asterisk_kit.h"
+#include "core/data_file.h"
 
 namespace aicc::asterisk_kit::internal {
-namespace {
 
 namespace fs = std::filesystem;
-
-fs::path ExecutableDir() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path() : exe.parent_path();
-}
-
-}  // namespace
 
 fs::path FindTemplates(const std::string& flag) {
   std::vector<fs::path> candidates;
   if (!flag.empty()) {
     candidates.emplace_back(flag);
   } else {
-    const fs::path bin = ExecutableDir();
+    const fs::path bin = core::ExecutableDir();
     if (!bin.empty()) {
       candidates.push_back(bin / "../share/aicc/asterisk/templates");
       candidates.push_back(bin / "../asterisk/templates");
