@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <linux/sock_diag.h>
 #include <sys/socket.h>
+#include <time.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -16,6 +17,7 @@
 #include <functional>
 
 #include "core/ids.h"
+#include "rtp/internal/arrival_clock.h"
 
 namespace aicc::rtp {
 namespace asio = boost::asio;
@@ -75,9 +77,11 @@ struct TokenBucket {
     if (tokens < 0) {
       tokens = rate;
     } else {
-      tokens = std::min(rate, tokens + rate * std::chrono::duration<double>(now - last).count());
+      // Arrival times of two sockets' batches can interleave slightly out of order.
+      const double elapsed = std::max(0.0, std::chrono::duration<double>(now - last).count());
+      tokens = std::min(rate, tokens + rate * elapsed);
     }
-    last = now;
+    last = std::max(last, now);
     return tokens >= 1;
   }
   void Take(double rate) {
@@ -102,6 +106,7 @@ struct RoleMetrics {
   std::array<core::Counter*, 3> refused{};  // by Refusal
   core::Counter* kernel_drops = nullptr;
   core::Gauge* queue_ratio = nullptr;
+  core::Histogram* socket_wait = nullptr;
 };
 
 // The kernel's own view of a socket: bytes queued, the queue's limit and the
@@ -148,12 +153,22 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
     std::uint16_t last_sequence = 0;
     bool asked = false;  // the listener said "hold" (ARI): do not ask again
   };
+  // Datagrams taken per recvmmsg call, and calls per wake-up (bounded so one
+  // busy port cannot starve the other).
+  static constexpr int kBatch = 64;
+  static constexpr int kBatchesPerWake = 2;
   struct Socket {
     explicit Socket(asio::any_io_executor ex, PortRole r) : socket(ex), role(r) {}
     udp::socket socket;
     PortRole role;
-    std::array<std::uint8_t, 2048> buffer{};
-    udp::endpoint sender;
+    // recvmmsg's buffers, allocated with the socket: a datagram, its source
+    // and its control messages (the kernel receive timestamp) per entry.
+    std::array<std::array<std::uint8_t, 2048>, kBatch> buffers{};
+    std::array<sockaddr_storage, kBatch> names{};
+    std::array<std::array<char, 64>, kBatch> controls{};
+    std::array<iovec, kBatch> iovs{};
+    std::array<mmsghdr, kBatch> messages{};
+    bool timestamps = false;       // SO_TIMESTAMPNS is on
     std::uint32_t drops_seen = 0;  // the kernel's drop counter at the last sample
     double queue_peak = 0;         // for the per-second gauge
   };
@@ -203,6 +218,11 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
       rm.queue_ratio = &m->GetGauge(
           "aicc_rtp_socket_queue_ratio",
           "Fullest the socket's receive queue was in the last second (1 = dropping)", labels);
+      rm.socket_wait = &m->GetHistogram(
+          "aicc_rtp_socket_wait_seconds",
+          "How long the first datagram of each receive batch waited in the socket queue (kernel "
+          "receive timestamp to processing)",
+          core::LatencyBuckets(), labels);
     }
   }
 
@@ -227,6 +247,17 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
           granted.value() / 1024, options.socket_buffer_bytes / 1024);
     }
     ec.clear();
+    if (options.kernel_timestamps) {
+      const int on = 1;
+      s.timestamps =
+          setsockopt(s.socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) == 0;
+      if (!s.timestamps && s.role == PortRole::kCustomer) {
+        core::Logger("rtp")->warn(
+            "no kernel receive timestamps (SO_TIMESTAMPNS: {}): packet arrival is taken when "
+            "aicc reads the packet, so latencies miss the time it waited in the socket queue",
+            std::strerror(errno));
+      }
+    }
     s.socket.bind(ep, ec);
     if (ec) {
       return fmt::format("cannot bind UDP {}:{} for the {} stream: {}", options.bind_address, port,
@@ -237,31 +268,81 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void Receive(Socket& s) {
-    s.socket.async_receive_from(
-        asio::buffer(s.buffer), s.sender,
-        [self = shared_from_this(), &s](boost::system::error_code ec, std::size_t n) {
+    s.socket.async_wait(
+        udp::socket::wait_read, [self = shared_from_this(), &s](boost::system::error_code ec) {
           if (self->stopped) return;
           if (ec) {
             if (ec == asio::error::operation_aborted) return;
-            // ICMP errors and the like: keep receiving.
             if (self->socket_error_log.ShouldLog()) {
               core::Logger("rtp")->warn("{} socket: {}", RoleName(s.role), ec.message());
             }
             return self->Receive(s);
           }
-          const auto now = Clock::now();
-          self->Handle(s.role, std::span<const std::uint8_t>(s.buffer.data(), n), s.sender, now);
-          // Drain what is already queued without another trip through the
-          // reactor (bounded so one busy port cannot starve the other).
-          for (int i = 0; i < 64 && !self->stopped; ++i) {
-            boost::system::error_code rec;
-            const std::size_t m = s.socket.receive_from(asio::buffer(s.buffer), s.sender, 0, rec);
-            if (rec) break;
-            self->Handle(s.role, std::span<const std::uint8_t>(s.buffer.data(), m), s.sender,
-                         Clock::now());
+          for (int i = 0; i < kBatchesPerWake && !self->stopped; ++i) {
+            if (self->ReceiveBatch(s) < kBatch) break;
           }
           if (!self->stopped) self->Receive(s);
         });
+  }
+
+  // One recvmmsg: up to kBatch datagrams, each with the time the kernel
+  // received it. Returns how many were taken.
+  int ReceiveBatch(Socket& s) {
+    for (int i = 0; i < kBatch; ++i) {
+      s.iovs[i] = iovec{s.buffers[i].data(), s.buffers[i].size()};
+      msghdr& h = s.messages[i].msg_hdr;
+      h.msg_name = &s.names[i];
+      h.msg_namelen = sizeof(sockaddr_storage);
+      h.msg_iov = &s.iovs[i];
+      h.msg_iovlen = 1;
+      h.msg_control = s.controls[i].data();
+      h.msg_controllen = s.controls[i].size();
+      h.msg_flags = 0;
+    }
+    const int n =
+        recvmmsg(s.socket.native_handle(), s.messages.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) {
+      // EAGAIN: a spurious wake-up. Anything else (ICMP errors and the like):
+      // logged, and receiving goes on.
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+          socket_error_log.ShouldLog()) {
+        core::Logger("rtp")->warn("{} socket: {}", RoleName(s.role), std::strerror(errno));
+      }
+      return 0;
+    }
+    const auto clocks = internal::ClockPair::Now();
+    auto& rm = role_metrics[static_cast<int>(s.role)];
+    for (int i = 0; i < n && !stopped; ++i) {
+      const msghdr& h = s.messages[i].msg_hdr;
+      const Clock::time_point arrival = ArrivalOf(h, clocks);
+      if (i == 0)
+        rm.socket_wait->Observe(std::chrono::duration<double>(clocks.steady - arrival).count());
+      if ((h.msg_flags & MSG_TRUNC) != 0 || h.msg_namelen > sizeof(sockaddr_storage)) {
+        rm.malformed->Increment();  // larger than any RTP aicc decodes
+        continue;
+      }
+      udp::endpoint from;
+      std::memcpy(from.data(), h.msg_name, h.msg_namelen);
+      from.resize(h.msg_namelen);
+      Handle(s.role, std::span<const std::uint8_t>(s.buffers[i].data(), s.messages[i].msg_len),
+             from, arrival);
+    }
+    return n;
+  }
+
+  static Clock::time_point ArrivalOf(const msghdr& h, const internal::ClockPair& clocks) {
+    for (const cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr;
+         c = CMSG_NXTHDR(const_cast<msghdr*>(&h), const_cast<cmsghdr*>(c))) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec ts{};
+        std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+        const auto stamp = std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+        return internal::SteadyArrival(stamp, clocks);
+      }
+    }
+    return clocks.steady;  // no stamp (timestamps off or refused): processing time
   }
 
   StreamEntry* CreateStream(const SourceKey& key, PortRole role, const udp::endpoint& from,

@@ -10,7 +10,13 @@
 // Threading: every socket operation, stream and Listener callback runs on
 // the executor given (make it a strand). RegisterSource/UnregisterSource are
 // thread-safe (they post). The hot path allocates nothing per packet: the
-// receive buffer and each stream's slots are allocated up front.
+// receive buffers (recvmmsg, 64 datagrams a call) and each stream's slots are
+// allocated up front.
+//
+// Arrival: every AudioFrame::arrival is the kernel's receive timestamp of the
+// datagram that held the audio (SO_TIMESTAMPNS, moved onto the steady clock),
+// so time spent waiting in the socket queue counts in every latency measured
+// from it; when the kernel gives no stamp, the time aicc read the datagram.
 #pragma once
 
 #include <array>
@@ -68,6 +74,9 @@ struct ReceiverOptions {
   double max_new_streams_per_second_per_address = 50;
   std::uint8_t slin16_payload_type = 118;
   std::chrono::milliseconds release_interval{20};
+  // Kernel receive timestamps as the frames' arrival (off: the time aicc
+  // read the datagram; for comparison only).
+  bool kernel_timestamps = true;
 };
 
 class Receiver {
