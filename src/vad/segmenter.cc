@@ -97,17 +97,31 @@ void Segmenter::ProcessChunk(std::span<const std::int16_t> chunk) {
       if (voiced) {
         silence_run_ = 0;
         last_voice_end_ = position_;
+        if (pause_reported_) {
+          pause_reported_ = false;
+          listener_.OnSpeechResume(chunk_start);
+        }
       } else {
         silence_run_ += chunk.size();
+        if (options_.short_pause.count() > 0 && !pause_reported_ &&
+            silence_run_ >= Samples(options_.short_pause) &&
+            silence_run_ < Samples(options_.min_silence)) {
+          pause_reported_ = true;
+          listener_.OnSpeechPause(
+              last_voice_end_,
+              std::chrono::milliseconds(silence_run_ * 1000 / static_cast<std::uint64_t>(rate_)));
+        }
       }
       if (silence_run_ >= Samples(options_.min_silence)) {
         state_ = State::kSilence;
+        pause_reported_ = false;
         speech_samples_ += last_voice_end_ - start_sample_;
         listener_.OnSpeechEnd(
             last_voice_end_,
             std::chrono::milliseconds(silence_run_ * 1000 / static_cast<std::uint64_t>(rate_)));
       } else if (position_ - start_sample_ >= Samples(options_.max_segment)) {
         state_ = State::kSilence;
+        pause_reported_ = false;
         speech_samples_ += position_ - start_sample_;
         listener_.OnSpeechEnd(position_, std::chrono::milliseconds(0));
       }
@@ -122,6 +136,7 @@ void Segmenter::ProcessChunk(std::span<const std::int16_t> chunk) {
 }
 
 void Segmenter::Flush() {
+  pause_reported_ = false;
   if (state_ == State::kSpeech) {
     state_ = State::kSilence;
     speech_samples_ += last_voice_end_ - start_sample_;

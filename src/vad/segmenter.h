@@ -10,6 +10,10 @@
 // - In speech, chunks with p < end_threshold count as silence; min_silence of
 //   consecutive silence ends the utterance at the start of that silence.
 // - An utterance reaching max_segment is cut there (pause 0).
+// - With short_pause > 0, a run of silence inside speech reaching it is
+//   reported once (OnSpeechPause), and voice coming back before min_silence
+//   after such a report is reported too (OnSpeechResume): the material for
+//   deciding a turn before the long pause (docs/turn-detection.md).
 //
 // Threading: one per speaker stream, on its call's strand; not thread-safe.
 // Push allocates nothing in steady state.
@@ -32,6 +36,8 @@ struct SegmenterOptions {
   std::chrono::milliseconds min_silence{800};
   std::chrono::milliseconds pre_roll{300};
   std::chrono::milliseconds max_segment{30000};
+  // 0: no OnSpeechPause/OnSpeechResume. Below min_silence to have an effect.
+  std::chrono::milliseconds short_pause{0};
 };
 
 class Segmenter {
@@ -45,6 +51,12 @@ class Segmenter {
     virtual void OnSpeechAudio(std::span<const std::int16_t> pcm) = 0;
     // `end_sample`: where the voice stopped; `pause`: silence after it.
     virtual void OnSpeechEnd(std::uint64_t end_sample, std::chrono::milliseconds pause) = 0;
+    // Silence inside speech reached short_pause (once per pause); `end_sample`:
+    // where the voice stopped. The utterance is still open.
+    virtual void OnSpeechPause(std::uint64_t /*end_sample*/, std::chrono::milliseconds /*pause*/) {}
+    // Voice again after a reported pause, before min_silence ended the
+    // utterance; `sample`: the start of the voiced chunk.
+    virtual void OnSpeechResume(std::uint64_t /*sample*/) {}
   };
 
   Segmenter(SegmenterOptions options, std::unique_ptr<Vad> vad, Listener& listener);
@@ -93,6 +105,7 @@ class Segmenter {
   std::uint64_t silence_run_ = 0;     // consecutive silent samples
   std::uint64_t last_voice_end_ = 0;
   std::uint64_t speech_samples_ = 0;
+  bool pause_reported_ = false;  // OnSpeechPause sent for the current silence run
   float last_p_ = 0;
 };
 

@@ -52,7 +52,17 @@ struct Recorder : Segmenter::Listener {
     segments.back().pause = pause;
     open = false;
   }
+  void OnSpeechPause(std::uint64_t end, milliseconds pause) override {
+    ASSERT_TRUE(open);
+    pauses.push_back({end, pause});
+  }
+  void OnSpeechResume(std::uint64_t sample) override {
+    ASSERT_TRUE(open);
+    resumes.push_back(sample);
+  }
   std::vector<Segment> segments;
+  std::vector<std::pair<std::uint64_t, milliseconds>> pauses;
+  std::vector<std::uint64_t> resumes;
   bool open = false;
 };
 
@@ -155,6 +165,75 @@ TEST(SegmenterTest, FlushClosesAnOpenUtterance) {
   ASSERT_EQ(r.segments.size(), 1u);
   EXPECT_FALSE(r.open);
   EXPECT_EQ(r.segments[0].end, 20u * 256);
+}
+
+}  // namespace
+}  // namespace aicc::vad
+
+namespace aicc::vad {
+namespace {
+
+// Short pauses: reported once each, within the utterance, with the voice's
+// end; a resume only after a reported pause; none when the long pause ends
+// the utterance, and none at all with short_pause 0.
+TEST(SegmenterTest, ShortPauseAndResumeInsideAnUtterance) {
+  struct Row {
+    const char* name;
+    std::initializer_list<std::pair<int, float>> script;
+    std::size_t segments, pauses, resumes;
+  };
+  // 250 ms = 7.8 chunks → reported at the 8th silent chunk; 800 ms = 25.
+  const Row rows[] = {
+      {"pause then the long pause", {{10, 0.9f}, {30, 0.1f}}, 1, 1, 0},
+      {"pause, resume, long pause", {{10, 0.9f}, {10, 0.1f}, {10, 0.9f}, {30, 0.1f}}, 1, 2, 1},
+      {"dip shorter than the short pause",
+       {{10, 0.9f}, {7, 0.1f}, {10, 0.9f}, {30, 0.1f}},
+       1,
+       1,
+       0},
+      {"two resumes",
+       {{10, 0.9f}, {9, 0.1f}, {5, 0.9f}, {24, 0.1f}, {5, 0.9f}, {30, 0.1f}},
+       1,
+       3,
+       2},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    Recorder r;
+    auto o = Opts();
+    o.short_pause = milliseconds(250);
+    Segmenter s(o, std::make_unique<ScriptedVad>(Script(row.script)), r);
+    int total = 0;
+    for (auto [n, p] : row.script) total += n;
+    Feed(s, total);
+    EXPECT_EQ(r.segments.size(), row.segments);
+    EXPECT_EQ(r.pauses.size(), row.pauses);
+    EXPECT_EQ(r.resumes.size(), row.resumes);
+  }
+  {
+    Recorder r;
+    auto o = Opts();
+    o.short_pause = milliseconds(250);
+    Segmenter s(
+        o, std::make_unique<ScriptedVad>(Script({{10, 0.9f}, {10, 0.1f}, {10, 0.9f}, {30, 0.1f}})),
+        r);
+    Feed(s, 60);
+    ASSERT_EQ(r.pauses.size(), 2u);
+    EXPECT_EQ(r.pauses[0].first, 10u * 256);  // where the voice stopped
+    EXPECT_EQ(r.pauses[0].second, milliseconds(8 * 256 * 1000 / 8000));
+    ASSERT_EQ(r.resumes.size(), 1u);
+    EXPECT_EQ(r.resumes[0], 20u * 256);
+    EXPECT_EQ(r.pauses[1].first, 30u * 256);
+  }
+  {
+    Recorder r;  // off by default
+    Segmenter s(
+        Opts(),
+        std::make_unique<ScriptedVad>(Script({{10, 0.9f}, {10, 0.1f}, {10, 0.9f}, {30, 0.1f}})), r);
+    Feed(s, 60);
+    EXPECT_TRUE(r.pauses.empty());
+    EXPECT_TRUE(r.resumes.empty());
+  }
 }
 
 }  // namespace
