@@ -31,7 +31,7 @@ void Apply(CallProgress& p, const Event& e) {
     ++p.turn_count;
     ++(t->complete ? p.complete_turns : p.incomplete_turns);
     p.speech_seconds += std::max(0.0, t->end_time - t->start_time);
-  } else {
+  } else if (std::holds_alternative<MetadataEnd>(e.body)) {
     p.ended = true;
   }
 }

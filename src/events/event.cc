@@ -42,8 +42,12 @@ std::string_view TypeName(const Event& e) {
       return "metadata_start";
     case 1:
       return "turn_complete";
-    default:
+    case 2:
       return "metadata_end";
+    case 3:
+      return "turn_resumed";
+    default:
+      return "turn_corrected";
   }
 }
 
@@ -73,6 +77,21 @@ std::string ToJson(const Event& e) {
     j["stt_final"] = t->stt_final;
     if (!t->transcript_missing.empty()) j["transcript_missing"] = t->transcript_missing;
     j["pii_masked"] = t->pii_masked;
+    j["early"] = t->early;
+    if (!t->continues_event_id.empty()) j["continues_event_id"] = t->continues_event_id;
+  } else if (const auto* r = std::get_if<TurnResumed>(&e.body)) {
+    j["speaker"] = core::ToString(r->speaker);
+    j["resumed_event_id"] = r->resumed_event_id;
+    j["resume_time"] = Round(r->resume_time, 3);
+    j["timestamp"] = core::FormatTimestamp(e.timestamp);
+  } else if (const auto* c = std::get_if<TurnCorrected>(&e.body)) {
+    j["speaker"] = core::ToString(c->speaker);
+    j["corrected_event_id"] = c->corrected_event_id;
+    j["transcript"] = c->transcript;
+    j["stt_confidence"] = c->stt_confidence ? Json(Round(*c->stt_confidence, 3)) : Json(nullptr);
+    j["stt_final"] = c->stt_final;
+    j["pii_masked"] = c->pii_masked;
+    j["timestamp"] = core::FormatTimestamp(e.timestamp);
   } else {
     const auto& m = std::get<MetadataEnd>(e.body);
     j["total_duration"] = Round(m.total_duration, 3);
@@ -135,6 +154,8 @@ boost::system::result<Event, ParseError> FromJson(std::string_view text) {
         t.transcript_missing = it->get<std::string>();
       }
       t.pii_masked = j.value("pii_masked", 0);  // absent in events of older versions
+      t.early = j.value("early", false);
+      t.continues_event_id = j.value("continues_event_id", "");
       e.body = t;
     } else if (type == "metadata_end") {
       MetadataEnd m;
@@ -145,6 +166,26 @@ boost::system::result<Event, ParseError> FromJson(std::string_view text) {
       m.speech_ratio = j.at("speech_ratio").get<double>();
       m.end_reason = j.at("end_reason").get<std::string>();
       e.body = m;
+    } else if (type == "turn_resumed") {
+      TurnResumed r;
+      auto speaker = core::ParseSpeaker(j.at("speaker").get<std::string>());
+      if (!speaker) return ParseError{"bad speaker"};
+      r.speaker = *speaker;
+      r.resumed_event_id = j.at("resumed_event_id").get<std::string>();
+      r.resume_time = j.at("resume_time").get<double>();
+      e.body = r;
+    } else if (type == "turn_corrected") {
+      TurnCorrected c;
+      auto speaker = core::ParseSpeaker(j.at("speaker").get<std::string>());
+      if (!speaker) return ParseError{"bad speaker"};
+      c.speaker = *speaker;
+      c.corrected_event_id = j.at("corrected_event_id").get<std::string>();
+      c.transcript = j.at("transcript").get<std::string>();
+      if (!j.at("stt_confidence").is_null())
+        c.stt_confidence = j.at("stt_confidence").get<double>();
+      c.stt_final = j.at("stt_final").get<bool>();
+      c.pii_masked = j.value("pii_masked", 0);
+      e.body = c;
     } else {
       return ParseError{"unknown event type '" + type + "'"};
     }

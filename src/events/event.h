@@ -49,6 +49,33 @@ struct TurnComplete {
   // otherwise, and then not sent.
   std::string transcript_missing;
   int pii_masked = 0;  // personal-information values masked in `transcript` (pii/)
+  // Decided at the short pause (turn.early), before the long pause. Sent as
+  // "early" (always).
+  bool early = false;
+  // The early turn of the same utterance this turn continues (the speaker
+  // went on after it); its transcript holds only the words after that
+  // turn's. Sent as "continues_event_id" when set.
+  std::string continues_event_id;
+};
+
+// The speaker went on after an early turn, before the long pause would have
+// ended it (opt-in: turn.update_events). The turn goes on in a later
+// turn_complete whose continues_event_id names the same event.
+struct TurnResumed {
+  core::Speaker speaker = core::Speaker::kCustomer;
+  std::string resumed_event_id;  // the early turn_complete
+  double resume_time = 0;        // seconds from call start: where the voice came back
+};
+
+// The recognizer's final text for an early turn's words differs from the
+// text that turn carried (opt-in: turn.update_events).
+struct TurnCorrected {
+  core::Speaker speaker = core::Speaker::kCustomer;
+  std::string corrected_event_id;  // the early turn_complete
+  std::string transcript;          // its words as the final has them
+  std::optional<double> stt_confidence;
+  bool stt_final = true;
+  int pii_masked = 0;
 };
 
 struct MetadataEnd {
@@ -61,7 +88,8 @@ struct MetadataEnd {
 };
 
 struct Event {
-  using Body = std::variant<MetadataStart, TurnComplete, MetadataEnd>;
+  // New types are appended: the index is part of TypeName.
+  using Body = std::variant<MetadataStart, TurnComplete, MetadataEnd, TurnResumed, TurnCorrected>;
   std::string event_id;   // UUID, stable across redelivery
   std::string call_id;    // UUID
   std::uint64_t seq = 0;  // per call, from 0
@@ -69,7 +97,8 @@ struct Event {
   Body body;
 };
 
-// "metadata_start" | "turn_complete" | "metadata_end"
+// "metadata_start" | "turn_complete" | "metadata_end" | "turn_resumed" |
+// "turn_corrected"
 std::string_view TypeName(const Event& e);
 
 // Compact JSON, UTF-8 kept as is (ensure_ascii off), fields in the old

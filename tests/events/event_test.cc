@@ -46,7 +46,55 @@ TEST(EventTest, TurnCompleteJsonKeepsOldFieldsInOrderAndKoreanReadable) {
       R"("start_time":1.235,"end_time":4.5,"transcript":"카드 분실 신고 접수되었습니다.","decision":"complete",)"
       R"("fusion_score":0.877,"timestamp":"2026-11-24T00:36:33.712345Z","morpheme_score":0.95,)"
       R"("duration_score":0.8,"silence_score":0.7,"silence_ms":820,"stt_confidence":0.91,"stt_final":true,)"
-      R"("pii_masked":0,"event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10","seq":3})");
+      R"("pii_masked":0,"early":false,"event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10","seq":3})");
+}
+
+// Issue 17: an early turn, the turn continuing it, and the two opt-in
+// update events; each round-trips and validates against the schema.
+Event Resumed() {
+  return Base(TurnResumed{core::Speaker::kCustomer, "0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a11", 3.25});
+}
+Event Corrected() {
+  return Base(TurnCorrected{core::Speaker::kAgent, "0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a11",
+                            "네 알겠습니다", 0.9, true, 0});
+}
+Event Continuing() {
+  Event e = Turn();
+  auto& t = std::get<TurnComplete>(e.body);
+  t.continues_event_id = "0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a11";
+  return e;
+}
+
+TEST(EventTest, EarlyTurnAndUpdateEvents) {
+  Event early = Turn();
+  std::get<TurnComplete>(early.body).early = true;
+  EXPECT_NE(ToJson(early).find(R"("early":true,"event_id")"), std::string::npos) << ToJson(early);
+  EXPECT_EQ(ToJson(Turn()).find("continues_event_id"), std::string::npos);
+  EXPECT_NE(
+      ToJson(Continuing()).find(R"("continues_event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a11")"),
+      std::string::npos);
+  EXPECT_EQ(
+      ToJson(Resumed()),
+      R"({"type":"turn_resumed","call_id":"6f1c2b7a-3d4e-4f5a-8b6c-7d8e9f0a1b2c","speaker":"customer",)"
+      R"("resumed_event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a11","resume_time":3.25,)"
+      R"("timestamp":"2026-11-24T00:36:33.712345Z","event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10","seq":3})");
+  for (const Event& e : {early, Continuing(), Resumed(), Corrected()}) {
+    auto back = FromJson(ToJson(e));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(ToJson(*back), ToJson(e));
+  }
+  // An older journal's turn_complete (no "early") parses as not early.
+  std::string old = ToJson(Turn());
+  old.erase(old.find(R"("early":false,)"), 14);
+  auto back = FromJson(old);
+  ASSERT_TRUE(back);
+  EXPECT_FALSE(std::get<TurnComplete>(back->body).early);
+  // The update events neither count as turns nor close the call.
+  CallProgress p;
+  Apply(p, Resumed());
+  Apply(p, Corrected());
+  EXPECT_EQ(p.turn_count, 0);
+  EXPECT_FALSE(p.ended);
 }
 
 TEST(EventTest, MetadataEvents) {
@@ -118,6 +166,7 @@ TEST(EventTest, OutputValidatesAgainstTheSchema) {
     with_origin.call_start = start.timestamp;
     out << ToJson(Base(with_origin)) << "\n"
         << ToJson(Base(MetadataEnd{3, 1, 1, 0, 0.5, "recovered"})) << "\n";
+    out << ToJson(Continuing()) << "\n" << ToJson(Resumed()) << "\n" << ToJson(Corrected()) << "\n";
   }
   const std::string cmd = std::string("/usr/bin/python3 ") + AICC_SOURCE_DIR +
                           "/tests/validate_events.py " + AICC_SOURCE_DIR +
@@ -128,6 +177,13 @@ TEST(EventTest, OutputValidatesAgainstTheSchema) {
     std::ofstream out(path);
     std::string j = ToJson(Turn());
     j.replace(j.find("\"complete\""), 10, "\"maybe\"");
+    out << j << "\n";
+  }
+  EXPECT_NE(std::system((cmd + " >/dev/null").c_str()), 0);
+  {
+    std::ofstream out(path);
+    std::string j = ToJson(Resumed());
+    j.replace(j.find("\"resumed_event_id\""), 18, "\"resumed_id\"");
     out << j << "\n";
   }
   EXPECT_NE(std::system((cmd + " >/dev/null").c_str()), 0);
