@@ -51,6 +51,21 @@ double Detector::AiccSilenceScore(std::chrono::milliseconds pause) {
   return Clamp01(0.75 + 0.25 * (ms - 800.0) / 1200.0);
 }
 
+bool Detector::EndsClearly(std::string_view transcript, double min_score) const {
+  const Analysis a =
+      options_.mode == Mode::kSeed ? SeedAnalyze(transcript) : analyzer_.Analyze(transcript);
+  switch (a.ending) {
+    case EndingClass::kFormalFinal:
+    case EndingClass::kPoliteFinal:
+    case EndingClass::kCasualFinal:
+    case EndingClass::kQuestionMark:
+    case EndingClass::kBackchannel:
+      return a.score >= min_score;
+    default:
+      return false;
+  }
+}
+
 TurnDecision Detector::Decide(const TurnInput& input) const {
   TurnDecision d;
   if (options_.mode == Mode::kSeed) {

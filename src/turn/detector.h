@@ -60,6 +60,12 @@ class Detector {
   explicit Detector(DetectorOptions options);
   TurnDecision Decide(const TurnInput& input) const;
   const DetectorOptions& options() const { return options_; }
+  // Whether the words alone clearly close the turn, enough to decide it at a
+  // short pause (turn.early): a formal, polite or casual final, a question or
+  // a backchannel whose text score is at least `min_score`. Connective,
+  // particle, filler, number and cut-off endings never qualify, nor do the
+  // weak finals (-지, -나: 0.6) under any sensible min_score.
+  bool EndsClearly(std::string_view transcript, double min_score) const;
 
   // The parts, exposed for tests and documentation.
   static double SeedDurationScore(std::chrono::milliseconds d);

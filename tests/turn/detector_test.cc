@@ -90,3 +90,39 @@ TEST(DetectorTest, WeightsAndThresholdAreSettings) {
 
 }  // namespace
 }  // namespace aicc::turn
+
+namespace aicc::turn {
+namespace {
+
+// Early decisions (issue 17): only clear finals at the minimum score; the
+// open and ambiguous endings never, whatever the minimum.
+TEST(DetectorTest, EndsClearlyOnlyForClearFinals) {
+  Detector d({});
+  struct Row {
+    const char* text;
+    bool at_090;
+    bool at_060;
+  };
+  const Row rows[] = {
+      {"네 알겠습니다", true, true},
+      {"카드 분실 신고 하려고 하는데요", true, true},
+      {"확인해 드릴게요", true, true},
+      {"네", true, true},
+      {"결제일이 언제예요?", true, true},
+      {"그거 내가 할게", false, true},  // casual final 0.8: only at a lower minimum
+      {"그렇지", false, true},          // weak -지 (0.6)
+      {"카드를 분실했는데", false, false},
+      {"제 카드 번호는", false, false},
+      {"그러니까 음", false, false},
+      {"공일공 일이삼사", false, false},
+      {"", false, false},
+  };
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.text);
+    EXPECT_EQ(d.EndsClearly(r.text, 0.9), r.at_090);
+    EXPECT_EQ(d.EndsClearly(r.text, 0.6), r.at_060);
+  }
+}
+
+}  // namespace
+}  // namespace aicc::turn
