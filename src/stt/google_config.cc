@@ -158,6 +158,10 @@ boost::system::result<StreamSettings, std::string> BuildSettings(const GoogleOpt
     for (const auto& p : *phrases) set->add_phrases()->set_value(p);
   }
   streaming->mutable_streaming_features()->set_interim_results(true);
+  // SPEECH_ACTIVITY_BEGIN/END responses (counted; they carry no words). No
+  // voice_activity_timeout: it would close the stream at every pause, and
+  // aicc's own idle close (stt.idle_close_ms) keeps a stream across turns.
+  streaming->mutable_streaming_features()->set_enable_voice_activity_events(true);
   return s;
 }
 

@@ -332,6 +332,12 @@ void GoogleSession::OnStreamResponse(const std::shared_ptr<GoogleStream>& stream
   }
   outage_ = false;
   shared_->StreamAnswered();
+  // A response without results (a voice-activity event) says nothing about
+  // the words: it must not clear the stream's interims.
+  if (pieces.empty()) {
+    TryAnswer();
+    return;
+  }
   for (auto& p : pieces) {
     const std::int64_t session = stream->ToSessionSamples(p.end);
     p.end = ToMicros(session);
@@ -339,6 +345,10 @@ void GoogleSession::OnStreamResponse(const std::shared_ptr<GoogleStream>& stream
     stream->last_result_end = std::max(stream->last_result_end, session);
   }
   assembler_.OnResponse(stream->id(), pieces);
+  if (on_text_ && in_speech_ && assembler_.InUtterance()) {
+    const LiveText text = assembler_.OpenText();
+    if (!text.transcript.empty()) on_text_(text);
+  }
   TryAnswer();
 }
 

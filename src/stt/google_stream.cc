@@ -206,6 +206,7 @@ std::vector<ResultPiece> GoogleStream::ParseResponse() const {
       p.text = r.alternatives(0).transcript();
       if (r.alternatives(0).confidence() > 0) p.confidence = r.alternatives(0).confidence();
     }
+    p.stability = r.stability();
     const auto& d = r.result_end_offset();
     p.end = std::chrono::microseconds(d.seconds() * 1'000'000 + d.nanos() / 1000);
     pieces.push_back(std::move(p));

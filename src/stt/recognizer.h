@@ -51,6 +51,18 @@ struct SpeechResult {
   MissingText missing = MissingText::kNone;
 };
 
+// The recognizer's words so far for the utterance still being spoken, for
+// deciding a turn before its long pause (docs/turn-detection.md, "Early
+// decisions").
+struct LiveText {
+  std::string transcript;  // the finals so far, then the latest interims
+  bool is_final = false;   // no interim after the last final: all of it is final
+  // Google's stability of the interim result holding the last word (0 when
+  // final or not given): its estimate that it will not change that guess.
+  float last_stability = 0;
+  std::optional<double> confidence;  // of the finals, when all final
+};
+
 // Whether speech-to-text works right now, for /readyz and the log.
 struct RecognizerHealth {
   enum class State { kOff, kOk, kFailing };
@@ -77,6 +89,10 @@ class RecognizerSession {
   virtual void SpeechEnd(std::function<void(SpeechResult)> done) = 0;
   // No callbacks after Close returns (pending ones are answered first).
   virtual void Close() = 0;
+  // `on_text` gets the open utterance's LiveText each time the recognizer
+  // changes it (between SpeechStart and SpeechEnd), on the executor.
+  // Recognizers without interim results never call it.
+  virtual void SetLiveTextListener(std::function<void(const LiveText&)> /*on_text*/) {}
 };
 
 class Recognizer {

@@ -70,6 +70,38 @@ bool TranscriptAssembler::Ready() const {
   return last && *last >= u.end - cover_ && !LiveInterimBefore(bound);
 }
 
+LiveText TranscriptAssembler::OpenText() const {
+  LiveText t;
+  if (!open_start_) return t;
+  const Micros start = *open_start_;
+  double confidence_sum = 0;
+  int confidence_n = 0;
+  for (const auto& f : finals_) {
+    if (f.end <= start) continue;
+    AppendText(t.transcript, f.text);
+    if (f.confidence) {
+      confidence_sum += *f.confidence;
+      ++confidence_n;
+    }
+  }
+  const bool any_final = !t.transcript.empty();
+  std::vector<const ResultPiece*> live;
+  for (const auto& [id, pieces] : interims_) {
+    for (const auto& p : pieces) {
+      if (p.end > start && !p.text.empty()) live.push_back(&p);
+    }
+  }
+  std::stable_sort(live.begin(), live.end(),
+                   [](const ResultPiece* a, const ResultPiece* b) { return a->end < b->end; });
+  for (const auto* p : live) {
+    AppendText(t.transcript, p->text);
+    t.last_stability = p->stability;
+  }
+  t.is_final = any_final && live.empty();
+  if (t.is_final && confidence_n > 0) t.confidence = confidence_sum / confidence_n;
+  return t;
+}
+
 SpeechResult TranscriptAssembler::Take(bool timed_out) {
   SpeechResult r;
   if (pending_.empty()) return r;

@@ -72,6 +72,7 @@ TEST(BuildSettingsTest, FirstRequestCarriesTheWholeConfig) {
   EXPECT_EQ(c.model(), "long");
   EXPECT_TRUE(c.features().enable_automatic_punctuation());
   EXPECT_TRUE(f.streaming_config().streaming_features().interim_results());
+  EXPECT_TRUE(f.streaming_config().streaming_features().enable_voice_activity_events());
   ASSERT_EQ(c.adaptation().phrase_sets_size(), 1);
   const auto& set = c.adaptation().phrase_sets(0).inline_phrase_set();
   EXPECT_FLOAT_EQ(set.boost(), 12.5f);

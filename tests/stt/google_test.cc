@@ -597,3 +597,74 @@ TEST(MakeRecognizerTest, EngineChoice) {
 
 }  // namespace
 }  // namespace aicc::stt::testing
+
+namespace aicc::stt::testing {
+namespace {
+
+FakeSpeechOptions TimingFake() {
+  FakeSpeechOptions fo;
+  fo.timing.enabled = true;
+  fo.timing.segment_texts = {"네 알겠습니다"};
+  return fo;
+}
+
+// The timing fake over real gRPC (issue 17): while the speech is sent the
+// live text lacks the last word and is unstable; once 150 ms of silence has
+// arrived the whole text comes at stability 0.9; the final comes once the
+// closing silence (350 + 150 ms) has arrived, and answers the utterance.
+TEST(GoogleRecognizerTest, TimingFakeLiveTextThenFinalAfterTheClosingSilence) {
+  Fixture f(TimingFake());
+  Speaker spk(f.loop, *f.recognizer);
+  spk.ListenLive();
+  const auto speech = Audio(8000, 21);  // 1 s
+  spk.Start({});
+  spk.Push(speech);
+  ASSERT_TRUE(WaitFor([&] { return !spk.Live().empty(); }));
+  for (const auto& t : spk.Live()) {
+    EXPECT_EQ(t.transcript, "네");  // never the last word before the end
+    EXPECT_LT(t.last_stability, 0.5f);
+    EXPECT_FALSE(t.is_final);
+  }
+  // 450 ms of silence: the segment closes (150 ms) and an interim tick
+  // (every 100-300 ms) follows; the final needs 500 ms.
+  spk.Push(std::vector<std::int16_t>(8 * 450, 0));
+  const auto full = [&] {
+    for (const auto& t : spk.Live()) {
+      if (t.transcript == "네 알겠습니다" && t.last_stability >= 0.8f && !t.is_final) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(WaitFor(full)) << spk.Live().back().transcript;
+  EXPECT_EQ(spk.TurnCount(), 0u);
+  spk.Push(std::vector<std::int16_t>(8 * 250, 0));
+  spk.End();
+  ASSERT_TRUE(spk.WaitTurns(1));
+  const auto t = spk.Turns()[0];
+  EXPECT_EQ(t.result.transcript, "네 알겠습니다");
+  EXPECT_TRUE(t.result.is_final);
+  // The voice-activity responses came and were not taken for results.
+  EXPECT_TRUE(f.server.Streams()[0]
+                  .first_request.streaming_config()
+                  .streaming_features()
+                  .enable_voice_activity_events());
+}
+
+// No final before the audio holding the closing silence has arrived: with
+// only 300 ms of silence sent, the utterance is answered from the interim
+// at the final-wait bound.
+TEST(GoogleRecognizerTest, TimingFakeSendsNoFinalBeforeTheSilenceArrived) {
+  Fixture f(TimingFake(), [](GoogleOptions& o) { o.final_wait_ms = 400; });
+  Speaker spk(f.loop, *f.recognizer);
+  spk.Start({});
+  spk.Push(Audio(8000, 22));
+  const std::vector<std::int16_t> silence(8 * 300, 0);
+  spk.Push(silence);
+  spk.End();
+  ASSERT_TRUE(spk.WaitTurns(1));
+  const auto t = spk.Turns()[0];
+  EXPECT_EQ(t.result.transcript, "네 알겠습니다");
+  EXPECT_FALSE(t.result.is_final);
+}
+
+}  // namespace
+}  // namespace aicc::stt::testing

@@ -155,6 +155,20 @@ class Speaker {
       });
     });
   }
+  // Records every LiveText the session hands out (issue 17).
+  void ListenLive() {
+    loop_.Run(strand_, [&] {
+      session_->SetLiveTextListener([this](const LiveText& t) {
+        std::lock_guard lock(mutex_);
+        live_.push_back(t);
+        cv_.notify_all();
+      });
+    });
+  }
+  std::vector<LiveText> Live() {
+    std::lock_guard lock(mutex_);
+    return live_;
+  }
   // A whole utterance: pre-roll = the first `pre` samples.
   void Utterance(std::span<const std::int16_t> pcm, std::size_t pre = 0) {
     Start(pcm.first(pre));
@@ -190,6 +204,7 @@ class Speaker {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<Turn> turns_;
+  std::vector<LiveText> live_;
 };
 
 inline std::uint64_t CounterValue(core::MetricsRegistry& m, std::string_view name,

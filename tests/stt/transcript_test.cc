@@ -133,3 +133,47 @@ TEST(TranscriptAssemblerTest, DroppedStreamInterimNoLongerBlocks) {
 
 }  // namespace
 }  // namespace aicc::stt::internal
+
+namespace aicc::stt::internal {
+namespace {
+
+// Live text of the open utterance (issue 17): its finals then the latest
+// interims, the last interim's stability, final only when no interim
+// follows; nothing from the utterance before, nothing outside an utterance.
+TEST(TranscriptAssemblerTest, OpenTextIsTheOpenUtterancesWordsSoFar) {
+  TranscriptAssembler a;
+  EXPECT_TRUE(a.OpenText().transcript.empty());
+  a.BeginUtterance(0us);
+  ResultPiece first[] = {Final("이전 문장", 900ms)};
+  a.OnResponse(0, first);
+  a.EndUtterance(1700ms);
+  a.BeginUtterance(1700ms);
+  EXPECT_TRUE(a.OpenText().transcript.empty());  // the earlier utterance's final is not its
+  ResultPiece i1[] = {{"네", false, 2100ms, {}, 0.01f}};
+  a.OnResponse(0, i1);
+  auto t = a.OpenText();
+  EXPECT_EQ(t.transcript, "네");
+  EXPECT_FALSE(t.is_final);
+  EXPECT_FLOAT_EQ(t.last_stability, 0.01f);
+  ResultPiece i2[] = {{"네", false, 2200ms, {}, 0.9f}, {" 알겠습니다", false, 2500ms, {}, 0.9f}};
+  a.OnResponse(0, i2);
+  t = a.OpenText();
+  EXPECT_EQ(t.transcript, "네 알겠습니다");
+  EXPECT_FLOAT_EQ(t.last_stability, 0.9f);
+  ResultPiece f[] = {Final("네 알겠습니다.", 2500ms, 0.95)};
+  a.OnResponse(0, f);
+  t = a.OpenText();
+  EXPECT_EQ(t.transcript, "네 알겠습니다.");
+  EXPECT_TRUE(t.is_final);
+  EXPECT_EQ(t.confidence, 0.95);
+  ResultPiece i3[] = {{"그런데", false, 3000ms, {}, 0.01f}};
+  a.OnResponse(0, i3);
+  t = a.OpenText();
+  EXPECT_EQ(t.transcript, "네 알겠습니다. 그런데");
+  EXPECT_FALSE(t.is_final);
+  a.EndUtterance(3800ms);
+  EXPECT_TRUE(a.OpenText().transcript.empty());
+}
+
+}  // namespace
+}  // namespace aicc::stt::internal

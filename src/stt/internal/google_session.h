@@ -46,6 +46,9 @@ class GoogleSession final : public StreamOwner, public std::enable_shared_from_t
   void SpeechAudio(std::span<const std::int16_t> pcm);
   void SpeechEnd(std::function<void(SpeechResult)> done);
   void Close();
+  void SetLiveTextListener(std::function<void(const LiveText&)> on_text) {
+    on_text_ = std::move(on_text);
+  }
 
   void OnStreamResponse(const std::shared_ptr<GoogleStream>& stream,
                         std::vector<ResultPiece> pieces) override;
@@ -119,6 +122,7 @@ class GoogleSession final : public StreamOwner, public std::enable_shared_from_t
   std::int64_t lost_before_ = 0;
   std::int64_t reconnect_from_ = 0;
   std::vector<std::int64_t> resumes_pending_;  // session samples re-sending will start at
+  std::function<void(const LiveText&)> on_text_;
 };
 
 // The RecognizerSession handed out: forwards to the shared session, closes
@@ -135,6 +139,9 @@ class GoogleSessionHandle final : public RecognizerSession {
     session_->SpeechEnd(std::move(done));
   }
   void Close() override { session_->Close(); }
+  void SetLiveTextListener(std::function<void(const LiveText&)> on_text) override {
+    session_->SetLiveTextListener(std::move(on_text));
+  }
 
  private:
   std::shared_ptr<GoogleSession> session_;

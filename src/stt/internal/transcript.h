@@ -38,6 +38,7 @@ struct ResultPiece {
   bool is_final = false;
   Micros end{0};  // session audio time of the end of the result
   std::optional<double> confidence;
+  float stability = 0;  // interims: Google's estimate that the guess will not change
 };
 
 class TranscriptAssembler {
@@ -70,6 +71,11 @@ class TranscriptAssembler {
   bool Ready() const;
   // Answers the oldest pending utterance.
   SpeechResult Take(bool timed_out);
+
+  // The words so far of the utterance begun and not yet ended: finals and
+  // live interims ending after its start. Empty outside an utterance.
+  LiveText OpenText() const;
+  bool InUtterance() const { return open_start_.has_value(); }
 
   // For tests and metrics.
   std::size_t UnconsumedFinals() const { return finals_.size(); }

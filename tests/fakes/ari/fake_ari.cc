@@ -560,6 +560,10 @@ struct FakeAri::Impl {
     }
     const std::string id = Get(r.query, "channelId").value_or(NewAsteriskId());
     if (channels.contains(id)) return Message(409, "Channel with id already exists");
+    // Asterisk 22 with a PJSIP endpoint that has no contact: the dial's
+    // prerun fails, no channel is created and ARI answers 500 "Allocation
+    // failed" (seen by tests/asterisk: an unregistered agent).
+    if (agent->second == AgentBehavior::kOffline) return Message(500, "Allocation failed");
     int timeout = 30;
     if (auto t = Get(r.query, "timeout")) timeout = std::stoi(*t);
     Chan& c = AddChannel(id, fmt::format("PJSIP/{}-{:08x}", resource, name_seq++), "agent");
@@ -579,11 +583,6 @@ struct FakeAri::Impl {
       if (it == channels.end()) return;
       Chan& ch = *it->second;
       EmitDial(ch, nullptr, "");
-      if (behavior == AgentBehavior::kOffline) {
-        EmitDial(ch, nullptr, "CHANUNAVAIL");
-        Destroy(id, 20, true);
-        return;
-      }
       if (behavior == AgentBehavior::kBusy) {
         EmitDial(ch, nullptr, "BUSY");
         Destroy(id, 17, true);

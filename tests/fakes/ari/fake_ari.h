@@ -45,7 +45,8 @@ namespace aicc::fakes {
 
 enum class HelperStart { kBeforeResponse, kAfterResponse, kEither };
 
-// kOffline: no contact registered (an originate fails with CHANUNAVAIL).
+// kOffline: no contact registered (the originate answers 500 "Allocation
+// failed", as Asterisk 22 does, and no channel exists).
 // kNotQualified: after an Asterisk restart that kept its astdb, a phone's
 // restored contact is NonQualified and the endpoint reads "offline" until
 // the next qualify, but a call to it rings and is answered.

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <thread>
 
 #include "google/cloud/speech/v2/cloud_speech.grpc.pb.h"
@@ -29,7 +30,8 @@ struct FakeSpeechServer::State {
   std::vector<RecordedStream> streams;
   int active = 0;
   int max_active = 0;
-  std::atomic<bool> down{false};  // Stop() called: answer UNAVAILABLE
+  std::atomic<bool> down{false};             // Stop() called: answer UNAVAILABLE
+  std::atomic<std::size_t> next_segment{0};  // Timing: segments started, server-wide
 };
 
 namespace {
@@ -127,6 +129,196 @@ class PauseEndpointer {
   std::int64_t speech_end_ms_ = 0;
 };
 
+std::vector<std::string> SplitWords(const std::string& text) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    const std::size_t j = text.find(' ', i);
+    const std::size_t end = j == std::string::npos ? text.size() : j;
+    if (end > i) words.push_back(text.substr(i, end - i));
+    i = end;
+  }
+  return words;
+}
+
+std::string JoinWords(const std::vector<std::string>& words, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n && i < words.size(); ++i) {
+    if (!out.empty()) out += ' ';
+    out += words[i];
+  }
+  return out;
+}
+
+void SetOffset(google::protobuf::Duration* d, std::int64_t ms) {
+  d->set_seconds(ms / 1000);
+  d->set_nanos(static_cast<int>(ms % 1000) * 1'000'000);
+}
+
+// FakeSpeechOptions::Timing: Google-like streaming results in received-audio
+// time. Feed returns the responses the audio just received calls for.
+class TimingModel {
+ public:
+  using Timing = FakeSpeechOptions::Timing;
+  TimingModel(const Timing& t, std::atomic<std::size_t>& next_segment, int stream, int rate,
+              int bps, bool activity_events)
+      : t_(t),
+        next_segment_(next_segment),
+        frame_(rate / 100),
+        bps_(bps),
+        activity_events_(activity_events),
+        rng_(t.seed * 7919u + static_cast<unsigned>(stream)) {
+    ScheduleInterim();
+  }
+
+  std::vector<speech::StreamingRecognizeResponse> Feed(const std::string& audio) {
+    std::vector<speech::StreamingRecognizeResponse> out;
+    if (frame_ <= 0) return out;
+    for (std::size_t i = 0; i + static_cast<std::size_t>(bps_) <= audio.size();
+         i += static_cast<std::size_t>(bps_)) {
+      int v;
+      if (bps_ == 1) {
+        v = DecodeUlaw(static_cast<std::uint8_t>(audio[i]));
+      } else {
+        v = static_cast<std::int16_t>(static_cast<std::uint16_t>(
+            static_cast<std::uint8_t>(audio[i]) | (static_cast<std::uint8_t>(audio[i + 1]) << 8)));
+      }
+      sum_ += std::abs(v);
+      if (++n_ < frame_) continue;
+      Frame(sum_ / n_ > 300, out);
+      sum_ = 0;
+      n_ = 0;
+    }
+    return out;
+  }
+
+  // WritesDone: the open stretch ends now.
+  std::vector<speech::StreamingRecognizeResponse> Flush() {
+    std::vector<speech::StreamingRecognizeResponse> out;
+    if (seg_open_) CloseSegment(out);
+    if (in_stretch_) Final(out);
+    return out;
+  }
+
+ private:
+  void Frame(bool speech, std::vector<speech::StreamingRecognizeResponse>& out) {
+    ms_ += 10;
+    if (speech) {
+      if (!seg_open_) OpenSegment(out);
+      seg_speech_ms_ += 10;
+      silence_ms_ = 0;
+      speech_end_ms_ = ms_;
+    } else if (in_stretch_) {
+      silence_ms_ += 10;
+      if (seg_open_ && silence_ms_ >= t_.segment_gap.count()) CloseSegment(out);
+      if (silence_ms_ >= t_.final_pause.count() + t_.final_delay.count()) {
+        Final(out);
+        return;
+      }
+    }
+    if (in_stretch_ && ms_ >= next_interim_ms_) {
+      Interim(out);
+      ScheduleInterim();
+    } else if (!in_stretch_ && ms_ >= next_interim_ms_) {
+      ScheduleInterim();  // the cadence runs on; nothing to say in silence
+    }
+  }
+
+  void OpenSegment(std::vector<speech::StreamingRecognizeResponse>& out) {
+    in_stretch_ = true;
+    seg_open_ = true;
+    seg_speech_ms_ = 0;
+    const std::size_t n = next_segment_.fetch_add(1);
+    seg_words_ = t_.segment_texts.empty()
+                     ? std::vector<std::string>{"seg" + std::to_string(n)}
+                     : SplitWords(t_.segment_texts[n % t_.segment_texts.size()]);
+    if (activity_events_)
+      out.push_back(Activity(speech::StreamingRecognizeResponse::SPEECH_ACTIVITY_BEGIN, ms_ - 10));
+  }
+
+  void CloseSegment(std::vector<speech::StreamingRecognizeResponse>& out) {
+    seg_open_ = false;
+    done_words_.insert(done_words_.end(), seg_words_.begin(), seg_words_.end());
+    seg_words_.clear();
+    if (activity_events_)
+      out.push_back(
+          Activity(speech::StreamingRecognizeResponse::SPEECH_ACTIVITY_END, speech_end_ms_));
+  }
+
+  void Interim(std::vector<speech::StreamingRecognizeResponse>& out) {
+    speech::StreamingRecognizeResponse resp;
+    if (!done_words_.empty()) {
+      auto* r = resp.add_results();
+      r->add_alternatives()->set_transcript(JoinWords(done_words_, done_words_.size()));
+      r->set_stability(0.9f);
+      SetOffset(r->mutable_result_end_offset(),
+                seg_open_ ? speech_end_ms_ - seg_speech_ms_ : speech_end_ms_);
+      r->set_language_code("ko-kr");
+    }
+    if (seg_open_ && !seg_words_.empty()) {
+      const std::size_t heard = static_cast<std::size_t>(1 + seg_speech_ms_ / t_.word_ms.count());
+      const std::size_t shown = std::min(heard, seg_words_.size() - 1);
+      if (shown > 0) {
+        auto* r = resp.add_results();
+        std::string text = JoinWords(seg_words_, shown);
+        if (!done_words_.empty()) text = " " + text;
+        r->add_alternatives()->set_transcript(text);
+        r->set_stability(0.01f);
+        SetOffset(r->mutable_result_end_offset(), ms_);
+        r->set_language_code("ko-kr");
+      }
+    }
+    if (resp.results_size() > 0) out.push_back(std::move(resp));
+  }
+
+  void Final(std::vector<speech::StreamingRecognizeResponse>& out) {
+    speech::StreamingRecognizeResponse resp;
+    auto* r = resp.add_results();
+    auto* alt = r->add_alternatives();
+    alt->set_transcript(JoinWords(done_words_, done_words_.size()));
+    alt->set_confidence(0.92f);
+    r->set_is_final(true);
+    SetOffset(r->mutable_result_end_offset(), speech_end_ms_);
+    r->set_language_code("ko-kr");
+    out.push_back(std::move(resp));
+    done_words_.clear();
+    in_stretch_ = false;
+    silence_ms_ = 0;
+  }
+
+  speech::StreamingRecognizeResponse Activity(
+      speech::StreamingRecognizeResponse::SpeechEventType type, std::int64_t at_ms) {
+    speech::StreamingRecognizeResponse resp;
+    resp.set_speech_event_type(type);
+    SetOffset(resp.mutable_speech_event_offset(), std::max<std::int64_t>(0, at_ms));
+    return resp;
+  }
+
+  void ScheduleInterim() {
+    std::uniform_int_distribution<std::int64_t> d(t_.interim_min.count(), t_.interim_max.count());
+    next_interim_ms_ = ms_ + d(rng_);
+  }
+
+  const Timing& t_;
+  std::atomic<std::size_t>& next_segment_;
+  int frame_;
+  int bps_;
+  bool activity_events_;
+  std::mt19937 rng_;
+  std::int64_t sum_ = 0;
+  int n_ = 0;
+  std::int64_t ms_ = 0;  // received audio
+  std::int64_t next_interim_ms_ = 0;
+  bool in_stretch_ = false;
+  bool seg_open_ = false;
+  std::int64_t seg_speech_ms_ = 0;
+  std::int64_t silence_ms_ = 0;
+  std::int64_t speech_end_ms_ = 0;
+  std::vector<std::string> seg_words_;
+  std::vector<std::string> done_words_;
+};
+
 speech::StreamingRecognizeResponse PauseFinal(int stream, int n, std::int64_t end_ms) {
   SpeechStep step;
   step.kind = SpeechStep::Kind::kFinal;
@@ -192,6 +384,7 @@ class Service final : public speech::Speech::Service {
     int bps = 0;
     std::size_t bytes = 0;
     std::optional<PauseEndpointer> endpointer;
+    std::optional<TimingModel> timing;
     int pause_finals = 0;
     while (stream->Read(&req)) {
       if (state_->down) {
@@ -209,7 +402,11 @@ class Service final : public speech::Speech::Service {
         rec.first_had_audio = !req.audio().empty();
         rec.sample_rate = rate;
         rec.bytes_per_sample = bps;
-        if (state_->options.final_on_pause.count() > 0) {
+        if (state_->options.timing.enabled) {
+          timing.emplace(
+              state_->options.timing, state_->next_segment, index, rate, bps,
+              req.streaming_config().streaming_features().enable_voice_activity_events());
+        } else if (state_->options.final_on_pause.count() > 0) {
           endpointer.emplace(state_->options.final_on_pause, rate, bps);
         }
         if (!req.has_streaming_config()) {
@@ -230,6 +427,17 @@ class Service final : public speech::Speech::Service {
       bytes += req.audio().size();
       if (req.audio().size() > 25600) {
         return {grpc::StatusCode::INVALID_ARGUMENT, "audio request over 25600 bytes"};
+      }
+      if (timing) {
+        for (auto& resp : timing->Feed(req.audio())) {
+          if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "gone"};
+        }
+        if (max_audio.count() > 0 && static_cast<double>(bytes) / bps * 1000.0 / rate >
+                                         static_cast<double>(max_audio.count())) {
+          return {grpc::StatusCode::OUT_OF_RANGE, "Exceeded maximum allowed stream duration of " +
+                                                      std::to_string(max_audio.count()) + " ms."};
+        }
+        continue;
       }
       if (endpointer) {
         for (const auto end_ms : endpointer->Feed(req.audio())) {
@@ -263,6 +471,12 @@ class Service final : public speech::Speech::Service {
       state_->streams[static_cast<std::size_t>(index)].half_closed = true;
     }
     if (state_->down) return {grpc::StatusCode::UNAVAILABLE, "the service is unavailable"};
+    if (timing) {
+      for (auto& resp : timing->Flush()) {
+        if (!stream->Write(resp)) return {grpc::StatusCode::CANCELLED, "gone"};
+      }
+      return grpc::Status::OK;
+    }
     if (endpointer) {
       if (const auto end_ms = endpointer->Flush()) {
         if (!stream->Write(PauseFinal(index, pause_finals++, *end_ms))) {
@@ -391,6 +605,29 @@ std::string ParseSpeechScript(const std::string& text, FakeSpeechOptions& option
   if (json.is_discarded() || !json.is_object()) return "script is not a JSON object";
   options.max_stream_audio = std::chrono::milliseconds(json.value("max_stream_audio_ms", 0));
   options.final_on_pause = std::chrono::milliseconds(json.value("final_on_pause_ms", 0));
+  if (json.contains("timing")) {
+    const auto& t = json["timing"];
+    if (!t.is_object()) return "timing is not an object";
+    auto& o = options.timing;
+    o.enabled = true;
+    o.segment_texts.clear();
+    for (const auto& s : t.value("segments", nlohmann::json::array())) {
+      if (!s.is_string()) return "timing.segments holds a non-string";
+      o.segment_texts.push_back(s.get<std::string>());
+    }
+    o.interim_min = std::chrono::milliseconds(t.value("interim_min_ms", 100));
+    o.interim_max = std::chrono::milliseconds(t.value("interim_max_ms", 300));
+    o.word_ms = std::chrono::milliseconds(t.value("word_ms", 300));
+    o.segment_gap = std::chrono::milliseconds(t.value("segment_gap_ms", 150));
+    o.final_pause = std::chrono::milliseconds(t.value("final_pause_ms", 350));
+    o.final_delay = std::chrono::milliseconds(t.value("final_delay_ms", 150));
+    o.seed = t.value("seed", 1u);
+    if (o.interim_min.count() < 10 || o.interim_max < o.interim_min || o.word_ms.count() <= 0 ||
+        o.segment_gap.count() < 10 || o.final_pause < o.segment_gap) {
+      return "timing: need 10 <= interim_min <= interim_max, word_ms > 0, "
+             "10 <= segment_gap <= final_pause";
+    }
+  }
   static const std::map<std::string, grpc::StatusCode> kCodes = {
       {"CANCELLED", grpc::StatusCode::CANCELLED},
       {"UNKNOWN", grpc::StatusCode::UNKNOWN},

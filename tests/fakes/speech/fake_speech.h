@@ -72,6 +72,38 @@ struct FakeSpeechOptions {
   // rest at WritesDone. Text "s<stream>u<n>" (n from 0 per stream), end
   // offset where the speech stopped, stream-relative.
   std::chrono::milliseconds final_on_pause{0};
+  // Timing like Google's streaming recognizer (docs/stt-google.md, "Timing
+  // model"); replaces the script and final_on_pause when enabled. Audio is
+  // cut into 10 ms frames, speech above a low energy floor:
+  // - a *segment* is a run of speech that `segment_gap` of silence closes;
+  //   segment n (counted over the whole server, in the order segments start)
+  //   says segment_texts[n % size] (words split at spaces);
+  // - while a stretch of speech is open (from its first segment to its
+  //   final), an interim every interim_min..interim_max of received audio
+  //   (seeded per stream): the words of the closed segments (stability 0.9),
+  //   then the open segment's words so far, one per `word_ms` of its speech
+  //   but never its last word (stability 0.01); once `segment_gap` of silence
+  //   followed it, its whole text (stability 0.9);
+  // - `final_pause` + `final_delay` of silence closes the stretch: one final
+  //   with all its segments' words, ending where its speech ended; at the
+  //   client's WritesDone the open stretch is finalized at once. Every
+  //   duration counts *received* audio, so nothing is said about audio that
+  //   has not arrived;
+  // - with streaming_features.enable_voice_activity_events, a
+  //   SPEECH_ACTIVITY_BEGIN response when a segment starts and
+  //   SPEECH_ACTIVITY_END when one closes.
+  struct Timing {
+    bool enabled = false;
+    std::vector<std::string> segment_texts;
+    std::chrono::milliseconds interim_min{100};
+    std::chrono::milliseconds interim_max{300};
+    std::chrono::milliseconds word_ms{300};
+    std::chrono::milliseconds segment_gap{150};
+    std::chrono::milliseconds final_pause{350};
+    std::chrono::milliseconds final_delay{150};
+    unsigned seed = 1;
+  };
+  Timing timing;
 };
 
 struct RecordedStream {
@@ -131,6 +163,9 @@ class FakeSpeechServer {
 
 // Script file for the fake_speech_server program (JSON):
 //   {"max_stream_audio_ms": 3000, "final_on_pause_ms": 400,
+//    "timing": {"segments": ["네 알겠습니다", ...], "interim_min_ms": 100,
+//               "interim_max_ms": 300, "word_ms": 300, "segment_gap_ms": 150,
+//               "final_pause_ms": 350, "final_delay_ms": 150, "seed": 1},
 //    "scripts": [[{"kind": "final", "at_ms": 1000, "text": "...", "end_ms": 900,
 //                  "confidence": 0.9, "at_half_close": false, "delay_ms": 0},
 //                 {"kind": "error", "at_ms": 500, "code": "UNAVAILABLE"}]]}
