@@ -255,7 +255,11 @@ awaitable<Call::DialOutcome> Call::DialAgent(const std::string& agent, int attem
   // Not retried: a retry could ring the agent twice. The next agent is tried.
   auto r = co_await Ari(Method::kPost, "/channels", std::move(q), 1);
   if (!r) {
-    log_->warn("{} cannot ring agent {}: {}", tag_, agent, r.error().Describe());
+    // Asterisk answers 500 "Allocation failed" when the endpoint has no
+    // registered contact (a phone that is off), which an operator should
+    // read as that, not as an Asterisk fault.
+    log_->warn("{} cannot ring agent {}: {}{}", tag_, agent, r.error().Describe(),
+               r.error().status == 500 ? " (is the agent's phone registered?)" : "");
     ctx_.metrics.agent_not_answered->Increment();
     co_await DeleteChannel(id);  // it exists if only the answer was lost
     dialing_channel_.clear();
