@@ -9,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 #include <deque>
 #include <mutex>
 
@@ -25,6 +27,18 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// An originate carries the caller's number in `callerId`; the request text
+// goes into log lines, which get numbers masked (docs/privacy.md).
+std::string LoggableTarget(const std::string& target) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed || !parsed->has_query()) return target;
+  boost::urls::url url(*parsed);
+  auto params = url.params();
+  if (!params.contains("callerId")) return target;
+  params.set("callerId", "***");
+  return std::string(url.buffer());
+}
 
 constexpr auto kAsTuple = asio::as_tuple(use_awaitable);
 
@@ -262,7 +276,7 @@ awaitable<RestResult> RestClient::Impl::Do(Method method, std::string target, st
   const auto start = Clock::now();
   const auto deadline = start + options.timeout;
   RestError error;
-  error.request = std::string(ToString(method)) + " " + target;
+  error.request = std::string(ToString(method)) + " " + LoggableTarget(target);
   auto fail = [&](boost::system::error_code ec, std::string message = {}) -> RestResult {
     if (ec == beast::error::timeout || ec == Error::kTimeout) {
       error.code = make_error_code(Error::kTimeout);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "ari/ids.h"
+#include "core/logging.h"
 #include "core/metrics.h"
 #include "fakes/ari/fake_ari.h"
 
@@ -481,15 +483,26 @@ TEST_F(ControllerTest, AgentsReportedOfflineAreTheLastResort) {
   auto o = Options();
   o.agents = {"agent01", "agent02"};
   o.agent_wait = 3s;
+  auto log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(200);
+  core::Logger("ari")->sinks().push_back(log);
   StartController(o);
   const std::string customer = fake_->StartCall("01012345678");
   ASSERT_TRUE(WaitUntil([&] { return SetUp(customer); }, 10s));
   EXPECT_EQ(recorder_->ByChannel(customer)->info.agent_id, "agent02");
   EXPECT_TRUE(recorder_->ByChannel(customer)->ended.empty());
+  // agent01's originate failed (500): its log line names the request, but
+  // not the caller's number, which travels in callerId.
+  bool warned = false;
+  for (const std::string& line : log->last_formatted()) {
+    EXPECT_EQ(line.find("01012345678"), std::string::npos) << line;
+    warned = warned || line.find("cannot ring agent agent01") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
   fake_->HangUp(customer);
   ASSERT_TRUE(WaitUntil([&] { return fake_->Channels().empty() && fake_->Bridges().empty(); }, 10s))
       << FirstAiccObject();
   StopController();
+  std::erase(core::Logger("ari")->sinks(), log);
 }
 
 TEST_F(ControllerTest, AgentHangingUpEndsTheCall) {
