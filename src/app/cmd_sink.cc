@@ -11,6 +11,7 @@
 
 #include "app/commands.h"
 #include "app/event_printer.h"
+#include "net/url.h"
 #include "sink/server.h"
 
 namespace aicc::app {
@@ -43,9 +44,9 @@ void AddSinkCommand(CLI::App& app, int& exit_code) {
                   "Serve wss:// with this certificate chain (PEM)");
   cmd->add_option("--tls-key", a->server.tls_key, "... and this private key (PEM)");
   cmd->callback([a, &exit_code] {
-    const auto colon = a->listen.rfind(':');
-    if (colon == std::string::npos) {
-      fmt::print(stderr, "aicc sink: --listen wants address:port\n");
+    const auto listen = net::ParseHostPort(a->listen);
+    if (!listen) {
+      fmt::print(stderr, "aicc sink: --listen: {}\n", listen.error().message);
       exit_code = 2;
       return;
     }
@@ -72,15 +73,14 @@ void AddSinkCommand(CLI::App& app, int& exit_code) {
       }
       std::fflush(stdout);
     });
-    auto port = server.Start(a->listen.substr(0, colon),
-                             static_cast<std::uint16_t>(std::stoi(a->listen.substr(colon + 1))));
+    auto port = server.Start(listen->host, listen->port);
     if (!port) {
       fmt::print(stderr, "aicc sink: {}\n", port.error());
       exit_code = 1;
       return;
     }
     fmt::print(stderr, "aicc sink: listening on {}://{}:{}\n",
-               a->server.tls_cert.empty() ? "ws" : "wss", a->listen.substr(0, colon), *port);
+               a->server.tls_cert.empty() ? "ws" : "wss", listen->host, *port);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code, int) {
       server.Stop();

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "core/logging.h"
+#include "net/url.h"
 
 namespace aicc::app {
 namespace beast = boost::beast;
@@ -178,11 +179,10 @@ HealthServer::HealthServer(asio::any_io_executor ex, const core::MetricsRegistry
 HealthServer::~HealthServer() { Stop(); }
 
 boost::system::result<void, std::string> HealthServer::Start(const std::string& host_port) {
-  const auto colon = host_port.rfind(':');
-  std::string host = host_port.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const auto port = static_cast<std::uint16_t>(std::stoi(host_port.substr(colon + 1)));
+  const auto parsed = net::ParseHostPort(host_port);
+  if (!parsed) return "http.listen: " + parsed.error().message;
+  const std::string& host = parsed->host;
+  const std::uint16_t port = parsed->port;
   beast::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (ec) return "http.listen: '" + host + "' is not an IP address";

@@ -18,7 +18,8 @@ struct Endpoint {
   std::string user;        // userinfo, if any (never logged)
   std::string password;
   bool tls() const { return scheme == "wss" || scheme == "https"; }
-  // scheme://host:port/target, without credentials: safe to log.
+  // scheme://host:port/target without credentials, query values masked
+  // (see RedactUrl): safe to log and to use as a metrics label.
   std::string Redacted() const;
 };
 
@@ -28,5 +29,23 @@ struct UrlError {
   std::string message;
 };
 boost::system::result<Endpoint, UrlError> ParseEndpoint(std::string_view url);
+
+// The one redaction of URLs for logs, metrics labels and `aicc config`: the
+// userinfo (`user:password@`) becomes `***@`, the value of every query
+// parameter becomes `***` (backends take tokens as `?token=`, `?key=`,
+// `?access_token=`, ...; masking all values needs no list of names), and a
+// fragment is dropped. Text that is not a URL is handled the same way, as
+// far as it has those parts, so an invalid setting is still safe to print.
+std::string RedactUrl(std::string_view url);
+// RedactUrl on each item of a comma-separated list (`sink.urls` as set).
+std::string RedactUrlList(std::string_view urls);
+
+// "host:port" or "[v6 address]:port" with a port in [0, 65535] (0: any free
+// port, for listeners). Errors say what is wrong; nothing wraps around.
+struct HostPort {
+  std::string host;  // without brackets
+  std::uint16_t port = 0;
+};
+boost::system::result<HostPort, UrlError> ParseHostPort(std::string_view text);
 
 }  // namespace aicc::net

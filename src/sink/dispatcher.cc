@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_map>
@@ -72,6 +73,14 @@ std::uint64_t SafeBacklog(std::uint64_t next_index, std::uint64_t cursor) {
   return next_index > cursor ? next_index - cursor : 0;
 }
 
+constexpr const char* kDroppedHelp =
+    "Events a backend had not taken when the journal bound removed them (drop_oldest)";
+
+// A connection that stays up this long without failing is healthy: only then
+// does the reconnect backoff start again from its minimum (a backend that
+// completes the handshake and then fails must still back off).
+constexpr std::chrono::seconds kHealthyPeriod{10};
+
 // Per connection, shared with the stream's control callback: what was
 // written on it (one past the last index) and what its pongs confirmed.
 struct Confirmation {
@@ -94,9 +103,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     rejected_total =
         &metrics->GetCounter("aicc_sink_events_rejected_total",
                              "Events refused (journal full under `block`, or too many pending)");
-    dropped_total =
-        &metrics->GetCounter("aicc_sink_events_dropped_total",
-                             "Undelivered events dropped at the journal bound (drop_oldest)");
+    unconfigured_dropped = &metrics->GetCounter("aicc_sink_events_dropped_total", kDroppedHelp,
+                                                {{"destination", "unconfigured"}});
     journal_bytes_gauge =
         &metrics->GetGauge("aicc_sink_journal_bytes", "Bytes in the event journal");
     journal_full_total =
@@ -108,6 +116,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   // `event` (when given) is recorded in the call ledger before the journal.
   void Append(std::string json, const events::Event* event);
+  void RecordDrop(const Drop& drop);
   void NotifyAll();
   void Drain(std::chrono::steady_clock::time_point deadline,
              std::shared_ptr<asio::steady_timer> timer, std::function<void()> done);
@@ -132,12 +141,19 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
   core::Counter* events_total = nullptr;
   core::Counter* rejected_total = nullptr;
-  core::Counter* dropped_total = nullptr;
+  // Drops for cursors of URLs no longer configured (they still hold the
+  // journal until the bound skips them).
+  core::Counter* unconfigured_dropped = nullptr;
   core::Gauge* journal_bytes_gauge = nullptr;
   core::Counter* journal_full_total = nullptr;
   core::Histogram* latency = nullptr;
   core::RateLimitedLog full_log{std::chrono::seconds(5)};
-  core::RateLimitedLog drop_log{std::chrono::seconds(5)};
+  // Per destination name: drops not logged yet, and when the next line may go.
+  struct DropLog {
+    std::uint64_t pending = 0;
+    std::chrono::steady_clock::time_point next{};
+  };
+  std::map<std::string, DropLog> drop_logs;
 };
 
 // One backend: connects, sends from its cursor, reconnects forever.
@@ -161,6 +177,7 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
         &owner_->metrics->GetCounter("aicc_sink_sent_total", "Events sent to the backend", labels);
     reconnects_ = &owner_->metrics->GetCounter(
         "aicc_sink_reconnects_total", "Connection attempts that failed or dropped", labels);
+    dropped_ = &owner_->metrics->GetCounter("aicc_sink_events_dropped_total", kDroppedHelp, labels);
     acks_ignored_ = &owner_->metrics->GetCounter(
         "aicc_sink_acks_ignored_total",
         "Pongs and acks from the backend that confirmed nothing sent on the connection (ignored)",
@@ -169,15 +186,24 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
 
   const std::string& name() const { return name_; }
   bool connected() const { return connected_; }
+  // Any thread: published by the strand after each change.
+  std::uint64_t backlog() const { return backlog_; }
 
   void Start() {
-    owner_->journal->RegisterDestination(name_);
     // The coroutine keeps the dispatcher's state alive while it runs; the
     // destination itself only points at it (no ownership cycle).
     asio::co_spawn(owner_->strand, Run(shared_from_this(), owner_->shared_from_this()),
                    asio::detached);
   }
-  void Wake() { wake_.cancel(); }
+  void Wake() {
+    UpdateBacklog();
+    wake_.cancel();
+  }
+  std::string redacted_url() const { return endpoint_.Redacted(); }
+  void CountDropped(std::uint64_t records) {
+    dropped_->Increment(records);
+    UpdateBacklog();
+  }
   void Stop() {
     stopping_ = true;
     wake_.cancel();
@@ -207,6 +233,12 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
       }
       self->SetConnected(false);
       self->close_ = nullptr;
+      if (self->connected_at_ &&
+          (self->progressed_ ||
+           std::chrono::steady_clock::now() - *self->connected_at_ >= kHealthyPeriod)) {
+        self->backoff_.Reset();
+      }
+      self->connected_at_.reset();
       // A backend that drops connections after a few events must still see
       // progress: without a confirmation on this connection, send smaller
       // batches (each followed by its confirming ping) next time.
@@ -275,7 +307,7 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
     co_await ws->async_handshake(host, endpoint_.target, use_awaitable);
     ws->text(true);
     SetConnected(true);
-    backoff_.Reset();
+    connected_at_ = std::chrono::steady_clock::now();
     core::Logger("sink")->info("backend {} connected", endpoint_.Redacted());
 
     WsStream* raw = ws.get();
@@ -434,7 +466,10 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
   std::uint64_t BacklogNow() const {
     return SafeBacklog(owner_->journal->NextIndex(), owner_->journal->Cursor(name_));
   }
-  void UpdateBacklog() { backlog_gauge_->Set(static_cast<double>(BacklogNow())); }
+  void UpdateBacklog() {
+    backlog_ = BacklogNow();
+    backlog_gauge_->Set(static_cast<double>(backlog_.load()));
+  }
 
   void ObserveLatency(std::uint64_t index) {
     for (const auto& [i, t] : owner_->append_times) {
@@ -449,6 +484,7 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
 
   void SetConnected(bool c) {
     connected_ = c;
+    owner_->journal->SetConnected(name_, c);
     connected_gauge_->Set(c ? 1 : 0);
   }
 
@@ -462,6 +498,8 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
   std::optional<Token> token_;
   std::function<void()> close_;
   std::atomic<bool> connected_{false};
+  std::atomic<std::uint64_t> backlog_{0};  // published for Dispatcher::Backlog()
+  std::optional<std::chrono::steady_clock::time_point> connected_at_;
   bool stopping_ = false;
   std::size_t batch_limit_ = 64;
   bool progressed_ = false;
@@ -473,23 +511,19 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
   core::Counter* sent_total_ = nullptr;
   core::Counter* reconnects_ = nullptr;
   core::Counter* acks_ignored_ = nullptr;
+  core::Counter* dropped_ = nullptr;
   core::RateLimitedLog failure_log_{std::chrono::seconds(10)};
 };
 
 void Dispatcher::Impl::Append(std::string json, const events::Event* event) {
   --pending;
-  std::uint64_t dropped = 0;
+  std::vector<Drop> drops;
   // The ledger first: a crash in between costs a seq, never reuses one.
   std::optional<events::CallProgress> before;
   if (event) before = ledger->Record(*event);
-  auto index = journal->Append(json, &dropped);
+  auto index = journal->Append(json, &drops);
   if (!index && before) ledger->Revert(std::move(*before), *event);
-  if (dropped) {
-    dropped_total->Increment(dropped);
-    core::Logger("sink")->error(
-        "journal at its bound ({} bytes): dropped {} undelivered events (drop_oldest)",
-        options.journal.max_bytes, dropped);
-  }
+  for (const auto& drop : drops) RecordDrop(drop);
   if (!index) {
     rejected_total->Increment();
     journal_full_total->Increment();
@@ -516,6 +550,33 @@ void Dispatcher::Impl::Append(std::string json, const events::Event* event) {
     jsonl->flush();
   }
   NotifyAll();
+}
+
+void Dispatcher::Impl::RecordDrop(const Drop& drop) {
+  std::string who = "a backend no longer configured";
+  bool connected = false;
+  core::Counter* counter = unconfigured_dropped;
+  DropLog& log = drop_logs[drop.destination];
+  for (auto& d : destinations) {
+    if (d->name() != drop.destination) continue;
+    who = d->redacted_url();
+    connected = d->connected();
+    counter = nullptr;
+    d->CountDropped(drop.records);
+  }
+  if (counter) counter->Increment(drop.records);
+  log.pending += drop.records;
+  // One line per backend and 10 s: at the bound this happens per segment.
+  const auto now = std::chrono::steady_clock::now();
+  if (now < log.next) return;
+  log.next = now + std::chrono::seconds(10);
+  core::Logger("sink")->error(
+      "journal at its bound ({} bytes; up to {} while a connected backend catches up): {} ({}) "
+      "skipped ahead past {} events it had not taken (drop_oldest; counted in "
+      "aicc_sink_events_dropped_total)",
+      options.journal.max_bytes, journal->CeilingBytes(), who,
+      connected ? "connected, behind by more than the ceiling" : "not connected", log.pending);
+  log.pending = 0;
 }
 
 void Dispatcher::Impl::NotifyAll() {
@@ -579,8 +640,16 @@ boost::system::result<std::unique_ptr<Dispatcher>, SinkError> Dispatcher::Create
     if (!*impl->jsonl) return SinkError{"sink.jsonl_path: cannot open " + impl->options.jsonl_path};
   }
   for (auto& [url, ep] : endpoints) {
+    // Registered before anything is submitted, so "now" is the journal's
+    // end as this aicc found it: events of this run (recovered calls'
+    // metadata_end included) reach the new backend.
+    impl->journal->RegisterDestination(DestinationName(url),
+                                       impl->options.new_backend_start == NewBackendStart::kNow
+                                           ? impl->journal->NextIndex()
+                                           : impl->journal->FirstIndex());
     impl->destinations.push_back(
         std::make_shared<Impl::Destination>(impl, url, ep, ep.tls() ? tls : nullptr));
+    impl->destinations.back()->Wake();  // the backlog gauge from the start
   }
   return std::unique_ptr<Dispatcher>(new Dispatcher(std::move(impl)));
 }
@@ -671,12 +740,8 @@ std::size_t Dispatcher::Connected() const {
   return n;
 }
 std::uint64_t Dispatcher::Backlog() const {
-  // Read on the caller's thread: a snapshot good enough for reports.
   std::uint64_t worst = 0;
-  for (const auto& d : impl_->destinations) {
-    worst = std::max(worst,
-                     SafeBacklog(impl_->journal->NextIndex(), impl_->journal->Cursor(d->name())));
-  }
+  for (const auto& d : impl_->destinations) worst = std::max(worst, d->backlog());
   return worst;
 }
 const RecoveryReport& Dispatcher::recovery() const { return impl_->recovery; }

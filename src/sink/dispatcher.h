@@ -30,9 +30,16 @@
 
 namespace aicc::sink {
 
+// What a backend that was never configured before receives first.
+enum class NewBackendStart {
+  kNow,       // events journaled from the moment aicc starts with it configured
+  kRetained,  // everything still in the journal (possibly days of earlier calls)
+};
+
 struct DispatcherOptions {
   std::vector<std::string> urls;
   JournalOptions journal;
+  NewBackendStart new_backend_start = NewBackendStart::kNow;
   bool stdout_output = false;
   std::string jsonl_path;
   bool ack = false;
@@ -76,7 +83,8 @@ class Dispatcher {
   std::uint64_t JournalBytes() const;
   // Number of destinations currently connected.
   std::size_t Connected() const;
-  // Events not yet taken by the slowest destination.
+  // Events not yet taken by the slowest destination. Any thread: a
+  // snapshot the strand publishes after each change.
   std::uint64_t Backlog() const;
   const RecoveryReport& recovery() const;
   // Calls the journal showed open when the dispatcher was created

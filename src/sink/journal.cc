@@ -163,15 +163,17 @@ boost::system::result<void, JournalError> Journal::OpenTail() {
 }
 
 boost::system::result<std::uint64_t, JournalError> Journal::Append(std::string_view payload,
-                                                                   std::uint64_t* dropped) {
-  if (dropped) *dropped = 0;
+                                                                   std::vector<Drop>* drops) {
   const std::uint64_t record_bytes = kHeader + payload.size();
   while (total_bytes_ + record_bytes > options_.max_bytes) {
     if (options_.full_policy == FullPolicy::kBlock || segments_.size() <= 1) {
       return JournalError{"journal full (" + std::to_string(total_bytes_) + " bytes, bound " +
                           std::to_string(options_.max_bytes) + ")"};
     }
-    DropOldestSegment(dropped);
+    // A connected backend behind during a burst is not the one holding the
+    // bound; it gets headroom up to the ceiling.
+    if (OldestHeldByConnected() && total_bytes_ + record_bytes <= CeilingBytes()) break;
+    DropOldestSegment(drops);
   }
   if (segments_.back().bytes >= options_.segment_bytes) {
     if (tail_fd_ >= 0 && options_.fsync != FsyncPolicy::kNever) ::fsync(tail_fd_);
@@ -214,7 +216,19 @@ void Journal::Sync() {
   dirty_ = false;
 }
 
-void Journal::DropOldestSegment(std::uint64_t* dropped) {
+std::uint64_t Journal::CeilingBytes() const {
+  return options_.max_bytes > UINT64_MAX / 2 ? UINT64_MAX : options_.max_bytes * 2;
+}
+
+bool Journal::OldestHeldByConnected() const {
+  const Segment& oldest = segments_.front();
+  for (const auto& name : connected_) {
+    if (Cursor(name) < oldest.first_index + oldest.records) return true;
+  }
+  return false;
+}
+
+void Journal::DropOldestSegment(std::vector<Drop>* drops) {
   const Segment oldest = segments_.front();
   segments_.pop_front();
   std::error_code ec;
@@ -225,14 +239,16 @@ void Journal::DropOldestSegment(std::uint64_t* dropped) {
     cache_bytes_ -= cache_.front().second.size();
     cache_.pop_front();
   }
-  std::uint64_t lost = 0;
   for (auto& [name, cursor] : cursors_) {
-    if (cursor < first_index_) {
-      lost = std::max(lost, first_index_ - cursor);
-      SetCursor(name, first_index_);
+    if (cursor >= first_index_) continue;
+    if (drops) {
+      auto it = std::find_if(drops->begin(), drops->end(),
+                             [&](const Drop& d) { return d.destination == name; });
+      if (it == drops->end()) it = drops->insert(drops->end(), Drop{name, 0});
+      it->records += first_index_ - cursor;
     }
+    SetCursor(name, first_index_);
   }
-  if (dropped) *dropped += lost;
 }
 
 std::vector<std::pair<std::uint64_t, std::string>> Journal::Read(std::uint64_t index,
@@ -279,10 +295,16 @@ std::string Journal::CursorPath(const std::string& destination) const {
   return (fs::path(options_.directory) / "cursors" / destination).string();
 }
 
-void Journal::RegisterDestination(const std::string& destination) {
-  // A new destination starts at what is on disk now: it gets everything
-  // still journaled (events submitted before it was configured included).
-  if (!cursors_.count(destination)) SetCursor(destination, first_index_);
+void Journal::RegisterDestination(const std::string& destination, std::uint64_t start) {
+  if (!cursors_.count(destination))
+    SetCursor(destination, std::clamp(start, first_index_, next_index_));
+}
+
+void Journal::SetConnected(const std::string& destination, bool connected) {
+  if (connected)
+    connected_.insert(destination);
+  else
+    connected_.erase(destination);
 }
 
 std::uint64_t Journal::Cursor(const std::string& destination) const {

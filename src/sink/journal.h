@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,6 +49,12 @@ struct JournalError {
   std::string message;
 };
 
+// Records a destination had not taken when the bound removed them.
+struct Drop {
+  std::string destination;
+  std::uint64_t records = 0;
+};
+
 // Parses one record at the start of `bytes`: nullopt when incomplete or
 // corrupt (length past the end, CRC mismatch). Exposed for the fuzzer.
 struct ParsedRecord {
@@ -67,10 +74,15 @@ class Journal {
   ~Journal();
 
   // Appends one record; returns its index. Under the `block` policy a full
-  // journal refuses (error); under `drop_oldest` the oldest segment is
-  // deleted first and `dropped` (if given) gets how many records went.
+  // journal refuses (error). Under `drop_oldest` the oldest segments go
+  // first, but only the destinations holding them lose records: a segment
+  // that only disconnected destinations still need is deleted at
+  // max_bytes; one a connected destination still needs is kept until the
+  // journal reaches twice max_bytes (a connected backend briefly behind
+  // during a burst keeps its events), and only then deleted. `drops` (if
+  // given) gets, per destination, how many records it lost.
   boost::system::result<std::uint64_t, JournalError> Append(std::string_view payload,
-                                                            std::uint64_t* dropped = nullptr);
+                                                            std::vector<Drop>* drops = nullptr);
   // fsync now (interval policy calls this from a timer).
   void Sync();
 
@@ -88,7 +100,15 @@ class Journal {
   // deleted. A cursor never goes past NextIndex() (SetCursor clamps).
   std::uint64_t Cursor(const std::string& destination) const;
   void SetCursor(const std::string& destination, std::uint64_t next_index);
-  void RegisterDestination(const std::string& destination);
+  // A destination never seen before starts at `start` (clamped to the
+  // journal: FirstIndex() means everything retained, NextIndex() from now);
+  // a known one keeps its saved cursor.
+  void RegisterDestination(const std::string& destination, std::uint64_t start);
+  // Whether the destination is connected now (see Append). Not persisted.
+  void SetConnected(const std::string& destination, bool connected);
+  // Twice max_bytes: the most the journal holds while a connected
+  // destination catches up.
+  std::uint64_t CeilingBytes() const;
 
  private:
   struct Segment {
@@ -101,7 +121,8 @@ class Journal {
   explicit Journal(JournalOptions options) : options_(std::move(options)) {}
   boost::system::result<void, JournalError> OpenTail();
   void DeleteSegmentsBelow(std::uint64_t index);
-  void DropOldestSegment(std::uint64_t* dropped);
+  void DropOldestSegment(std::vector<Drop>* drops);
+  bool OldestHeldByConnected() const;
   std::string CursorPath(const std::string& destination) const;
 
   JournalOptions options_;
@@ -111,6 +132,7 @@ class Journal {
   std::uint64_t next_index_ = 0;
   std::uint64_t total_bytes_ = 0;
   std::map<std::string, std::uint64_t> cursors_;
+  std::set<std::string> connected_;
   bool dirty_ = false;
   // The newest records in memory (bounded by cache_limit_ bytes), so
   // destinations that keep up never read the disk.

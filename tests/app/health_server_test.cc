@@ -87,5 +87,19 @@ TEST(HealthServerStartTest, BadAddressIsAClearError) {
   EXPECT_NE(r.error().find("http.listen"), std::string::npos);
 }
 
+// Issue 18: 127.0.0.1:99999 listened on 34463 (the port wrapped around).
+TEST(HealthServerStartTest, PortOutOfRangeIsRefusedNotWrapped) {
+  asio::io_context io;
+  core::MetricsRegistry metrics;
+  for (const char* listen : {"127.0.0.1:99999", "127.0.0.1:65536", "127.0.0.1:-1"}) {
+    SCOPED_TRACE(listen);
+    HealthServer server(io.get_executor(), metrics, [] { return Readiness{true, ""}; });
+    auto r = server.Start(listen);
+    ASSERT_FALSE(r) << "listening on port " << server.LocalEndpoint().port();
+    EXPECT_NE(r.error().find("http.listen"), std::string::npos) << r.error();
+    EXPECT_NE(r.error().find("[0, 65535]"), std::string::npos) << r.error();
+  }
+}
+
 }  // namespace
 }  // namespace aicc::app

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 namespace aicc::sink {
 namespace {
@@ -108,8 +109,8 @@ TEST_F(JournalTest, CursorsPersistAndSegmentsGoWhenEveryDestinationPassed) {
   {
     auto j = Journal::Open(Options());
     ASSERT_TRUE(j);
-    (*j)->RegisterDestination("a");
-    (*j)->RegisterDestination("b");
+    (*j)->RegisterDestination("a", 0);
+    (*j)->RegisterDestination("b", 0);
     for (int i = 0; i < 200; ++i) ASSERT_TRUE((*j)->Append(std::string(40, 'x')));
     const auto bytes = (*j)->Bytes();
     (*j)->SetCursor("a", 150);
@@ -133,7 +134,7 @@ TEST_F(JournalTest, BoundPolicies) {
   {
     auto j = Journal::Open(o);
     ASSERT_TRUE(j);
-    (*j)->RegisterDestination("slow");
+    (*j)->RegisterDestination("slow", 0);
     int accepted = 0;
     for (int i = 0; i < 200; ++i) accepted += (*j)->Append(std::string(50, 'x')).has_value();
     EXPECT_LT(accepted, 200);
@@ -146,12 +147,15 @@ TEST_F(JournalTest, BoundPolicies) {
   o.full_policy = FullPolicy::kDropOldest;
   auto j = Journal::Open(o);
   ASSERT_TRUE(j);
-  (*j)->RegisterDestination("slow");
+  (*j)->RegisterDestination("slow", 0);
   std::uint64_t dropped_total = 0;
   for (int i = 0; i < 200; ++i) {
-    std::uint64_t dropped = 0;
-    ASSERT_TRUE((*j)->Append(std::string(50, 'x'), &dropped));
-    dropped_total += dropped;
+    std::vector<Drop> drops;
+    ASSERT_TRUE((*j)->Append(std::string(50, 'x'), &drops));
+    for (const auto& d : drops) {
+      EXPECT_EQ(d.destination, "slow");
+      dropped_total += d.records;
+    }
   }
   EXPECT_GT(dropped_total, 0u);
   EXPECT_LE((*j)->Bytes(), 4096u);
@@ -160,13 +164,90 @@ TEST_F(JournalTest, BoundPolicies) {
   EXPECT_EQ(dropped_total + ((*j)->NextIndex() - (*j)->FirstIndex()), 200u);
 }
 
+// Issue 18 item 4: at the bound, only the destination holding it loses
+// records. A disconnected laggard is skipped ahead one segment at a time; a
+// connected destination behind by more than the bound keeps its records up
+// to the ceiling (twice the bound), and only past it loses some itself.
+TEST_F(JournalTest, TheBoundSkipsOnlyTheDestinationHoldingIt) {
+  auto o = Options();
+  o.max_bytes = 4096;
+  o.segment_bytes = 512;
+  auto j = Journal::Open(o);
+  ASSERT_TRUE(j);
+  (*j)->RegisterDestination("down", 0);
+  (*j)->RegisterDestination("live", 0);
+  (*j)->SetConnected("live", true);
+  std::map<std::string, std::uint64_t> lost;
+  auto append = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      std::vector<Drop> drops;
+      ASSERT_TRUE((*j)->Append(std::string(56, 'x'), &drops));  // 64 bytes a record
+      for (const auto& d : drops) lost[d.destination] += d.records;
+    }
+  };
+  // "live" keeps up: the bound costs only "down".
+  for (int round = 0; round < 20; ++round) {
+    append(10);
+    (*j)->SetCursor("live", (*j)->NextIndex());
+  }
+  EXPECT_GT(lost["down"], 0u);
+  EXPECT_EQ(lost.count("live"), 0u);
+  EXPECT_LE((*j)->Bytes(), 4096u);
+  // A burst of 1.5 times the bound while "live" is behind: it loses nothing,
+  // the journal holds it within the ceiling.
+  const std::uint64_t burst_start = (*j)->NextIndex();
+  append(96);
+  EXPECT_EQ(lost.count("live"), 0u);
+  EXPECT_EQ((*j)->Cursor("live"), burst_start);
+  EXPECT_GT((*j)->Bytes(), 4096u);
+  EXPECT_LE((*j)->Bytes(), (*j)->CeilingBytes());
+  EXPECT_EQ((*j)->Read(burst_start, 1000).size(), 96u);
+  // It catches up: the journal is back under the bound at the next append.
+  (*j)->SetCursor("live", (*j)->NextIndex());
+  append(1);
+  EXPECT_LE((*j)->Bytes(), 4096u);
+  // Behind by more than the ceiling, it is the one holding the bound.
+  const std::uint64_t before = (*j)->Cursor("live");
+  append(200);
+  EXPECT_GT(lost["live"], 0u);
+  EXPECT_LE((*j)->Bytes(), (*j)->CeilingBytes());
+  EXPECT_EQ((*j)->Cursor("live"), (*j)->FirstIndex());
+  EXPECT_EQ(lost["live"], (*j)->FirstIndex() - before);
+  // Disconnected: back to the plain bound.
+  (*j)->SetConnected("live", false);
+  append(1);
+  EXPECT_LE((*j)->Bytes(), 4096u);
+}
+
+// Issue 18 item 5: a destination never seen starts where it is told (now,
+// or everything retained); one with a saved cursor keeps it.
+TEST_F(JournalTest, NewDestinationStartsWhereToldKnownOneKeepsItsCursor) {
+  {
+    auto j = Journal::Open(Options());
+    ASSERT_TRUE(j);
+    (*j)->RegisterDestination("old", 0);
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE((*j)->Append("event-" + std::to_string(i)));
+    (*j)->SetCursor("old", 4);
+  }
+  auto j = Journal::Open(Options());
+  ASSERT_TRUE(j);
+  (*j)->RegisterDestination("old", (*j)->NextIndex());
+  (*j)->RegisterDestination("new-now", (*j)->NextIndex());
+  (*j)->RegisterDestination("new-all", (*j)->FirstIndex());
+  (*j)->RegisterDestination("new-past-end", 1000000);
+  EXPECT_EQ((*j)->Cursor("old"), 4u);
+  EXPECT_EQ((*j)->Cursor("new-now"), 10u);
+  EXPECT_EQ((*j)->Cursor("new-all"), 0u);
+  EXPECT_EQ((*j)->Cursor("new-past-end"), 10u);
+}
+
 // An older aicc saved whatever a backend's pong said as its cursor (issue
 // 18): a cursor past the end would hold back every new record from it.
 TEST_F(JournalTest, CursorPastTheEndIsResetAtOpenAndNeverSet) {
   {
     auto j = Journal::Open(Options());
     ASSERT_TRUE(j);
-    (*j)->RegisterDestination("ws-hostile");
+    (*j)->RegisterDestination("ws-hostile", 0);
     for (int i = 0; i < 10; ++i) ASSERT_TRUE((*j)->Append("event-" + std::to_string(i)));
   }
   {
