@@ -239,25 +239,38 @@ def wait_turns_after(h, call_id, seq, timeout=25):
     return turns()
 
 
-def sigkill_mid_call_then_restart(h):
+def start_long_call(h, number, before):
+    """A 40 s call with long speech on both sides, once it has two turns.
+
+    The agents' audio is long until the caller restores it (finally)."""
     h.set_agent_audio("long")
+    p = h.call(number, audio="long", hold_ms=40000)
+    call_id = h.call_id_of(number, timeout=20)
+    check(wait_until(lambda: len([e for e in h.call_events(call_id)
+                                  if e["type"] == "turn_complete"]) >= 2, 20),
+          f"no turns before {before}")
+    return p, call_id
+
+
+def check_continued(h, p, number, call_id, last, what):
+    """After the restart: turns of both speakers after `last`, then one clean end."""
+    after = wait_turns_after(h, call_id, last)
+    check(after, f"no turns of the {what} call after the restart (last seq {last})\n"
+          + h.aicc_log_text())
+    check({t["speaker"] for t in after} == {"customer", "agent"},
+          f"after the restart only {[t['speaker'] for t in after]}")
+    expect_sipp_ok(h, p, "customer")
+    check_call_restarted(h, number, call_id)
+
+
+def sigkill_mid_call_then_restart(h):
     try:
         number = "0107008001"
-        p = h.call(number, audio="long", hold_ms=40000)
-        call_id = h.call_id_of(number, timeout=20)
-        check(wait_until(lambda: len([e for e in h.call_events(call_id)
-                                      if e["type"] == "turn_complete"]) >= 2, 20),
-              "no turns before the kill")
+        p, call_id = start_long_call(h, number, "the kill")
         h.stop_aicc(signal.SIGKILL)
         last = max(e["seq"] for e in h.call_events(call_id))
         h.start_aicc()
-        after = wait_turns_after(h, call_id, last)
-        check(after, f"no turns of the re-adopted call after the restart (last seq {last})\n"
-              + h.aicc_log_text())
-        check({t["speaker"] for t in after} == {"customer", "agent"},
-              f"after the restart only {[t['speaker'] for t in after]}")
-        expect_sipp_ok(h, p, "customer")
-        check_call_restarted(h, number, call_id)
+        check_continued(h, p, number, call_id, last, "re-adopted")
     finally:
         h.set_agent_audio("short")
 
@@ -280,14 +293,9 @@ def check_call_restarted(h, number, call_id, metadata_ends=1):
 
 
 def sigterm_keep_calls_then_restart(h):
-    h.set_agent_audio("long")
     try:
         number = "0107009001"
-        p = h.call(number, audio="long", hold_ms=40000)
-        call_id = h.call_id_of(number, timeout=20)
-        check(wait_until(lambda: len([e for e in h.call_events(call_id)
-                                      if e["type"] == "turn_complete"]) >= 2, 20),
-              "no turns before SIGTERM")
+        p, call_id = start_long_call(h, number, "SIGTERM")
         h.stop_aicc(signal.SIGTERM)
         check(h.aicc.returncode == 0, f"aicc exit {h.aicc.returncode} on SIGTERM")
         # docs/events.md: every call has exactly one metadata_end; a call kept
@@ -305,13 +313,7 @@ def sigterm_keep_calls_then_restart(h):
               f"keep_calls: no main bridge after SIGTERM: {h.aicc_leftovers()}")
         last = max(e["seq"] for e in h.call_events(call_id))
         h.start_aicc()
-        after = wait_turns_after(h, call_id, last)
-        check(after, "no turns of the kept call after the restart (not re-adopted)\n"
-              + h.aicc_log_text())
-        check({t["speaker"] for t in after} == {"customer", "agent"},
-              f"after the restart only {[t['speaker'] for t in after]}")
-        expect_sipp_ok(h, p, "customer")
-        check_call_restarted(h, number, call_id)
+        check_continued(h, p, number, call_id, last, "kept")
     finally:
         h.set_agent_audio("short")
 
