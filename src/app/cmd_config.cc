@@ -6,8 +6,22 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "net/url.h"
 
 namespace aicc::app {
+namespace {
+
+// URLs (ari.url, ari.call_started_url, sink.urls) may carry `user:password@`
+// or a `?token=`: printed redacted, like everywhere else.
+std::string ShownValue(const core::SettingSpec& spec, std::string_view value) {
+  const std::string_view name = spec.name;
+  if (name.ends_with(".url") || name.ends_with("_url") || name.ends_with(".urls")) {
+    return net::RedactUrlList(value);
+  }
+  return std::string(value);
+}
+
+}  // namespace
 
 void AddConfigCommand(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
@@ -20,7 +34,7 @@ void AddConfigCommand(CLI::App& app, int& exit_code) {
     if (*markdown) {
       fmt::print("{}", core::ConfigurationMarkdown());
     } else {
-      fmt::print("{}", flags->Load().Describe());
+      fmt::print("{}", flags->Load().Describe(ShownValue));
     }
     exit_code = 0;
   });

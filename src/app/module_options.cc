@@ -79,6 +79,9 @@ sink::DispatcherOptions SinkOptionsFrom(const core::Config& cfg) {
   o.journal.full_policy = cfg.GetString("sink.journal_full_policy") == "block"
                               ? sink::FullPolicy::kBlock
                               : sink::FullPolicy::kDropOldest;
+  o.new_backend_start = cfg.GetString("sink.new_backend_start") == "retained"
+                            ? sink::NewBackendStart::kRetained
+                            : sink::NewBackendStart::kNow;
   o.fsync_interval = Ms(cfg, "sink.fsync_interval_ms");
   o.stdout_output = cfg.GetBool("sink.stdout");
   o.jsonl_path = cfg.GetString("sink.jsonl_path");

@@ -318,12 +318,13 @@ Config Config::With(std::string_view name, std::string_view value) const {
   return copy;
 }
 
-std::string Config::Describe() const {
+std::string Config::Describe(const ValueFilter& shown) const {
   std::string out;
   for (const auto& spec : SettingsTable()) {
     const Entry& e = At(spec.name);
     const bool hide = spec.type == SettingType::kSecret && !e.value.empty();
-    out += fmt::format("{} = {}  ({})\n", spec.name, hide ? "***" : e.value, e.source);
+    const std::string value = hide ? "***" : shown ? shown(spec, e.value) : e.value;
+    out += fmt::format("{} = {}  ({})\n", spec.name, value, e.source);
   }
   return out;
 }

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -79,7 +80,11 @@ class Config {
   Config With(std::string_view name, std::string_view value) const;
 
   // `name = value  (source)` lines with secrets masked, for `aicc config`.
-  std::string Describe() const;
+  // `shown` (if given) rewrites the other values before they are printed:
+  // the caller redacts credentials inside URLs with net::RedactUrl (core
+  // sits below net).
+  using ValueFilter = std::function<std::string(const SettingSpec&, std::string_view value)>;
+  std::string Describe(const ValueFilter& shown = {}) const;
 
  private:
   struct Entry {

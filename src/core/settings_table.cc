@@ -3,6 +3,7 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 // Environment names after the first are the old system's, kept so aicc is a
 // drop-in replacement. docs/configuration.md is generated from this table.
+#include <string>
 #include <string_view>
 
 #include "core/config.h"
@@ -34,8 +35,13 @@ std::optional<std::string> IsHostPort(std::string_view v) {
   if (colon == std::string_view::npos || colon == 0 || colon + 1 >= v.size()) {
     return "host:port, e.g. 127.0.0.1:9100";
   }
-  for (char c : v.substr(colon + 1)) {
+  const std::string_view port = v.substr(colon + 1);
+  for (char c : port) {
     if (c < '0' || c > '9') return "host:port, e.g. 127.0.0.1:9100";
+  }
+  // Digits beyond a port's range would wrap around (99999 listened on 34463).
+  if (port.size() > 5 || std::stoul(std::string(port)) > 65535) {
+    return "host:port with a port in [0, 65535]";
   }
   return std::nullopt;
 }
@@ -459,7 +465,8 @@ std::vector<SettingSpec> BuildTable() {
        .default_value = "1073741824",
        .min = 1048576,
        .max = 1099511627776,
-       .help = "Size bound of the journal."},
+       .help = "Size bound of the journal. A connected backend catching up may hold up to twice "
+               "this; only the backend holding the bound loses events (docs/delivery.md)."},
       {.name = "sink.journal_full_policy",
        .env = {"AICC_JOURNAL_FULL_POLICY"},
        .type = T::kEnum,
@@ -467,6 +474,15 @@ std::vector<SettingSpec> BuildTable() {
        .choices = {"drop_oldest", "block"},
        .help = "At the bound: drop the oldest undelivered events (counted as lost) or refuse new "
                "ones (counted)."},
+      {.name = "sink.new_backend_start",
+       .env = {"AICC_SINK_NEW_BACKEND_START"},
+       .flag = "new-backend-start",
+       .type = T::kEnum,
+       .default_value = "now",
+       .choices = {"now", "retained"},
+       .help = "What a backend URL never configured before receives first: the events from this "
+               "start of aicc on (`now`), or everything still in the journal (`retained`: "
+               "possibly days of earlier calls). A known URL resumes at its saved cursor."},
       {.name = "sink.fsync",
        .env = {"AICC_JOURNAL_FSYNC"},
        .type = T::kEnum,
