@@ -414,6 +414,36 @@ std::vector<SettingSpec> BuildTable() {
        .min = 0,
        .max = 1,
        .help = "`complete` when the fusion score reaches this."},
+      {.name = "turn.early",
+       .env = {"AICC_TURN_EARLY"},
+       .type = T::kBool,
+       .default_value = "true",
+       .help = "Decide a turn at the short pause (turn.early_pause_ms) when the recognizer's "
+               "stable text already ends in a clear final ending, instead of waiting for "
+               "vad.min_silence_ms and the final transcript (docs/turn-detection.md)."},
+      {.name = "turn.early_pause_ms",
+       .env = {"AICC_TURN_EARLY_PAUSE_MS"},
+       .type = T::kInt,
+       .default_value = "250",
+       .min = 100,
+       .max = 2000,
+       .help = "The short pause for early decisions; at or above vad.min_silence_ms it never "
+               "comes first (early decisions are then off)."},
+      {.name = "turn.early_min_score",
+       .env = {"AICC_TURN_EARLY_MIN_SCORE"},
+       .type = T::kDouble,
+       .default_value = "0.9",
+       .min = 0.5,
+       .max = 1,
+       .help = "Minimum text (ending) score for an early decision: 0.9 admits formal and polite "
+               "finals, questions and backchannels, not casual finals (≤ 0.85)."},
+      {.name = "turn.update_events",
+       .env = {"AICC_TURN_UPDATE_EVENTS"},
+       .type = T::kBool,
+       .default_value = "false",
+       .help = "Also send turn_resumed (the speaker went on after an early turn) and "
+               "turn_corrected (the final text changed an early turn's words): event types older "
+               "backends do not know (docs/events.md)."},
 
       // --- pii (personal information in transcripts) ---------------------------
       {.name = "pii.mask",

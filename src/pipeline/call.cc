@@ -25,8 +25,22 @@ Call::Call(boost::asio::any_io_executor io, CallMeta meta, const PipelineDeps& d
   if (deps_.metrics) {
     event_latency_ = &deps_.metrics->GetHistogram(
         "aicc_turn_event_latency_seconds",
-        "From the end of speech (pause detected) to the turn event being emitted",
+        "From the segmenter seeing the pause that decided a turn (the short pause for early "
+        "turns, vad.min_silence_ms otherwise) to its event being emitted: the wait for the text",
         core::LatencyBuckets());
+    for (int early = 0; early < 2; ++early) {
+      end_latency_[early] = &deps_.metrics->GetHistogram(
+          "aicc_turn_end_latency_seconds",
+          "From the arrival of the RTP packet holding the end of speech (the last voiced audio) "
+          "to the turn_complete being emitted, by decision: early (at the short pause) or late",
+          core::LatencyBuckets(), {{"decision", early ? "early" : "late"}});
+    }
+    turns_resumed_ = &deps_.metrics->GetCounter(
+        "aicc_turns_resumed_total",
+        "Early turns after which the same speaker went on before the long pause");
+    turns_corrected_ =
+        &deps_.metrics->GetCounter("aicc_turns_corrected_total",
+                                   "Early turns whose words the recognizer's final text changed");
     turns_by_decision_[0] = &deps_.metrics->GetCounter("aicc_turns_total", "Turns emitted",
                                                        {{"decision", "incomplete"}});
     turns_by_decision_[1] =
@@ -35,7 +49,7 @@ Call::Call(boost::asio::any_io_executor io, CallMeta meta, const PipelineDeps& d
   }
 }
 
-void Call::Emit(events::Event::Body body) {
+std::string Call::Emit(events::Event::Body body) {
   events::Event e;
   e.event_id = core::NewUuid();
   e.call_id = meta_.call_id;
@@ -43,6 +57,7 @@ void Call::Emit(events::Event::Body body) {
   e.timestamp = deps_.clock->WallNow();
   e.body = std::move(body);
   deps_.emit(e);
+  return e.event_id;
 }
 
 void Call::Begin() {
@@ -73,8 +88,8 @@ SpeakerPipeline& Call::PipelineFor(core::Speaker speaker) {
                           strand_,          meta_.call_id,    deps_.metrics};
     slot = std::make_unique<SpeakerPipeline>(
         speaker, std::move(d), options_.speaker, start_,
-        [this](events::TurnComplete turn, std::chrono::steady_clock::time_point speech_end) {
-          OnTurn(std::move(turn), speech_end);
+        [this](events::Event::Body body, const TurnTiming& timing) {
+          return OnTurn(std::move(body), timing);
         });
   }
   return *slot;
@@ -94,7 +109,26 @@ void Call::Tick() {
   }
 }
 
-void Call::OnTurn(events::TurnComplete turn, std::chrono::steady_clock::time_point speech_end) {
+std::string Call::OnTurn(events::Event::Body body, const TurnTiming& timing) {
+  const bool updates = options_.speaker.early.update_events;
+  if (const auto* r = std::get_if<events::TurnResumed>(&body)) {
+    if (turns_resumed_) turns_resumed_->Increment();
+    core::Logger("pipeline")
+        ->debug("call={} spk={} resumed at {:.2f}s after an early turn",
+                core::ShortId(meta_.call_id), core::ToString(r->speaker), r->resume_time);
+    return updates ? Emit(std::move(body)) : std::string();
+  }
+  if (auto* c = std::get_if<events::TurnCorrected>(&body)) {
+    if (turns_corrected_) turns_corrected_->Increment();
+    if (!updates) return {};
+    if (options_.pii) {
+      pii::Result masked = pii_memory_.Mask(pii::Masker(*options_.pii), c->speaker, c->transcript);
+      c->transcript = std::move(masked.text);
+      c->pii_masked = masked.values;
+    }
+    return Emit(std::move(body));
+  }
+  auto& turn = std::get<events::TurnComplete>(body);
   const bool complete = turn.complete;
   // The one place a transcript becomes an event: mask it here, before the
   // log line, the journal and the backends see it.
@@ -105,15 +139,24 @@ void Call::OnTurn(events::TurnComplete turn, std::chrono::steady_clock::time_poi
     turn.pii_masked = masked.values;
   }
   core::Logger("pipeline")
-      ->debug("call={} spk={} turn {:.2f}-{:.2f}s {} fusion={:.3f} \"{}\"",
+      ->debug("call={} spk={} turn {:.2f}-{:.2f}s {}{} fusion={:.3f} \"{}\"",
               core::ShortId(meta_.call_id), core::ToString(turn.speaker), turn.start_time,
-              turn.end_time, complete ? "complete" : "incomplete", turn.fusion_score,
-              turn.transcript);
-  Emit(std::move(turn));
+              turn.end_time, complete ? "complete" : "incomplete", turn.early ? " (early)" : "",
+              turn.fusion_score, turn.transcript);
+  std::string id = Emit(std::move(body));
   if (event_latency_) {
-    event_latency_->Observe(std::chrono::duration<double>(deps_.clock->Now() - speech_end).count());
+    event_latency_->Observe(
+        std::chrono::duration<double>(deps_.clock->Now() - timing.detected).count());
     turns_by_decision_[complete ? 1 : 0]->Increment();
+    // Only where the packet's arrival is known (real RTP, not gap silence).
+    if (timing.speech_end_arrival != std::chrono::steady_clock::time_point{}) {
+      end_latency_[timing.early ? 1 : 0]->Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        timing.speech_end_arrival)
+              .count());
+    }
   }
+  return id;
 }
 
 void Call::End(std::string end_reason, CallExit exit, std::function<void()> done) {

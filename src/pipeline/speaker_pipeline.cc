@@ -23,6 +23,46 @@ core::Counter& WithoutTextCounter(core::MetricsRegistry& metrics, std::string_vi
       {{"reason", std::string(reason)}, {"outcome", std::string(outcome)}});
 }
 
+// The words of a transcript, split at spaces, as they are (punctuation kept:
+// a '?' is part of what the words say).
+std::vector<std::string_view> Words(std::string_view text) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    std::size_t j = text.find(' ', i);
+    if (j == std::string_view::npos) j = text.size();
+    if (j > i) words.push_back(text.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
+
+// A word compared across interims and finals: without the punctuation a
+// recognizer adds or drops (Google punctuates finals, often not interims).
+std::string_view Bare(std::string_view w) {
+  while (!w.empty() && (w.back() == '.' || w.back() == ',' || w.back() == '?' || w.back() == '!'))
+    w.remove_suffix(1);
+  return w;
+}
+
+bool SameWords(const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (Bare(a[i]) != Bare(b[i])) return false;
+  }
+  return true;
+}
+
+std::string Join(const std::vector<std::string_view>& words, std::size_t from, std::size_t to) {
+  std::string out;
+  for (std::size_t i = from; i < to && i < words.size(); ++i) {
+    if (!out.empty()) out += ' ';
+    out += words[i];
+  }
+  return out;
+}
+
 }  // namespace
 
 void RegisterTurnMetrics(core::MetricsRegistry& metrics) {
@@ -61,10 +101,21 @@ std::string_view SpeakerPipeline::vad_engine_name() const {
 
 void SpeakerPipeline::Init(int sample_rate) {
   sample_rate_ = sample_rate;
-  segmenter_ = std::make_unique<vad::Segmenter>(options_.segmenter,
-                                                deps_.vad_engine->NewStream(sample_rate), *this);
+  vad::SegmenterOptions seg = options_.segmenter;
+  seg.short_pause = options_.early.enabled && options_.early.short_pause < seg.min_silence
+                        ? options_.early.short_pause
+                        : std::chrono::milliseconds(0);
+  segmenter_ =
+      std::make_unique<vad::Segmenter>(seg, deps_.vad_engine->NewStream(sample_rate), *this);
   session_ = deps_.recognizer->Open(
       stt::SessionContext{deps_.call_id, speaker_, sample_rate, deps_.strand});
+  if (options_.early.enabled) {
+    session_->SetLiveTextListener(
+        [this, alive = std::weak_ptr<bool>(alive_)](const stt::LiveText& text) {
+          if (alive.expired() || !*alive.lock()) return;
+          OnLiveText(text);
+        });
+  }
   last_frame_time_ = deps_.clock->Now();
   // Never before the call's start (a clock step could make it negative).
   timeline_origin_s_ =
@@ -95,6 +146,21 @@ void SpeakerPipeline::OnFrame(const Frame& frame) {
       static_cast<std::int64_t>(position_) - static_cast<std::int64_t>(frame.stream_sample);
   Feed(frame.pcm);
   last_frame_end_position_ = position_;
+  marks_[marks_next_] = FrameMark{position_, frame.arrival};
+  marks_next_ = (marks_next_ + 1) % marks_.size();
+}
+
+std::chrono::steady_clock::time_point SpeakerPipeline::ArrivalOf(std::uint64_t sample) const {
+  // Newest first: the frame holding `sample` is the oldest one still ending
+  // after it. Frames are fed before the segmenter reports on them, so the
+  // frame holding a reported end of speech is here.
+  std::chrono::steady_clock::time_point found{};
+  for (std::size_t k = 1; k <= marks_.size(); ++k) {
+    const FrameMark& m = marks_[(marks_next_ + marks_.size() - k) % marks_.size()];
+    if (m.end == 0 || m.end <= sample) break;
+    found = m.arrival;
+  }
+  return found;
 }
 
 void SpeakerPipeline::Tick() {
@@ -137,7 +203,85 @@ double SpeakerPipeline::CallTimeOf(std::uint64_t position) const {
 void SpeakerPipeline::OnSpeechStart(std::uint64_t start_sample,
                                     std::span<const std::int16_t> pre_roll) {
   utterance_start_ = start_sample;
+  live_.reset();
+  live_stable_ = false;
+  live_last_word_.clear();
+  in_short_pause_ = false;
+  early_.reset();
   session_->SpeechStart(pre_roll);
+}
+
+void SpeakerPipeline::OnLiveText(const stt::LiveText& text) {
+  if (!utterance_start_ || finishing_) return;
+  const auto words = Words(text.transcript);
+  const std::string last = words.empty() ? std::string() : std::string(Bare(words.back()));
+  // Stable: a final, Google's own estimate, or the same last word in two
+  // updates running.
+  live_stable_ = text.is_final || text.last_stability >= options_.early.min_stability ||
+                 (!last.empty() && last == live_last_word_);
+  live_last_word_ = last;
+  live_ = text;
+  if (in_short_pause_) TryEarly();
+}
+
+void SpeakerPipeline::OnSpeechPause(std::uint64_t end_sample, std::chrono::milliseconds) {
+  in_short_pause_ = true;
+  pause_end_sample_ = end_sample;
+  pause_detected_ = deps_.clock->Now();
+  TryEarly();
+}
+
+void SpeakerPipeline::OnSpeechResume(std::uint64_t sample) {
+  in_short_pause_ = false;
+  if (!early_ || early_->resumed) return;
+  early_->resumed = true;
+  early_->resume_sample = sample;
+  events::TurnResumed r;
+  r.speaker = speaker_;
+  r.resumed_event_id = early_->event_id;
+  r.resume_time = CallTimeOf(sample);
+  on_turn_(std::move(r), TurnTiming{deps_.clock->Now(), {}, true});
+}
+
+void SpeakerPipeline::TryEarly() {
+  if (!options_.early.enabled || early_ || !in_short_pause_ || !live_ || !live_stable_ ||
+      !utterance_start_ || finishing_) {
+    return;
+  }
+  const std::string& text = live_->transcript;
+  if (!deps_.detector->EndsClearly(text, options_.early.min_text_score)) return;
+  const std::uint64_t start = *utterance_start_;
+  const std::uint64_t end = std::max(pause_end_sample_, start);
+  const auto ms = [&](std::uint64_t samples) {
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(samples * 1000 / static_cast<std::uint64_t>(sample_rate_)));
+  };
+  // The pause so far (a late interim may come well into it).
+  const auto pause = ms(segmenter_->Position() > end ? segmenter_->Position() - end : 0);
+  const turn::TurnDecision d = deps_.detector->Decide(
+      turn::TurnInput{text, ms(end - start), pause, live_->confidence, live_->is_final});
+  // The fused score must agree: a very short utterance with an uncertain
+  // interim waits for the long pause.
+  if (!d.complete) return;
+  events::TurnComplete turn;
+  turn.speaker = speaker_;
+  turn.start_time = CallTimeOf(start);
+  turn.end_time = CallTimeOf(end);
+  turn.transcript = text;
+  turn.complete = true;
+  turn.fusion_score = d.fusion_score;
+  turn.morpheme_score = d.morpheme_score;
+  turn.duration_score = d.duration_score;
+  turn.silence_score = d.silence_score;
+  turn.silence_ms = pause.count();
+  turn.stt_confidence = live_->confidence;
+  turn.stt_final = live_->is_final;
+  turn.early = true;
+  ++stats_.turns;
+  ++stats_.complete_turns;
+  std::string id = on_turn_(std::move(turn),
+                            TurnTiming{pause_detected_, ArrivalOf(end > 0 ? end - 1 : 0), true});
+  early_ = EarlyTurn{std::move(id), text, false, 0};
 }
 
 void SpeakerPipeline::OnSpeechAudio(std::span<const std::int16_t> pcm) {
@@ -145,19 +289,53 @@ void SpeakerPipeline::OnSpeechAudio(std::span<const std::int16_t> pcm) {
 }
 
 void SpeakerPipeline::OnSpeechEnd(std::uint64_t end_sample, std::chrono::milliseconds pause) {
-  const std::uint64_t start = utterance_start_.value_or(end_sample);
+  std::uint64_t start = utterance_start_.value_or(end_sample);
   utterance_start_.reset();
-  const auto speech_end_time = deps_.clock->Now();
+  const TurnTiming timing{deps_.clock->Now(), ArrivalOf(end_sample > 0 ? end_sample - 1 : 0),
+                          false};
+  stats_.speech_seconds += CallTimeOf(end_sample) - CallTimeOf(start);
+  std::optional<EarlyTurn> early = std::move(early_);
+  early_.reset();
+  live_.reset();
+  in_short_pause_ = false;
+  // A turn continuing an early one covers the audio from the resumption.
+  if (early && early->resumed) start = std::min(early->resume_sample, end_sample);
   const double start_time = CallTimeOf(start);
   const double end_time = CallTimeOf(end_sample);
-  stats_.speech_seconds += end_time - start_time;
   const auto duration = std::chrono::milliseconds(static_cast<std::int64_t>(
       (end_sample - start) * 1000 / static_cast<std::uint64_t>(sample_rate_)));
   ++pending_results_;
   session_->SpeechEnd([this, alive = std::weak_ptr<bool>(alive_), start_time, end_time, duration,
-                       pause, speech_end_time](stt::SpeechResult result) {
+                       pause, timing, early = std::move(early)](stt::SpeechResult result) {
     if (alive.expired() || !*alive.lock()) return;
     --pending_results_;
+    std::string continues;
+    if (early) {
+      // The early turn owns the first words of the utterance's final text
+      // (as many as it carried); a continuation owns the rest. Where the
+      // final has other words for the early part, a correction says so.
+      const auto final_words = Words(result.transcript);
+      const auto early_words = Words(early->transcript);
+      const std::size_t owned =
+          early->resumed ? std::min(early_words.size(), final_words.size()) : final_words.size();
+      const std::vector<std::string_view> head(final_words.begin(),
+                                               final_words.begin() + static_cast<long>(owned));
+      if (!result.transcript.empty() && !SameWords(head, early_words)) {
+        events::TurnCorrected c;
+        c.speaker = speaker_;
+        c.corrected_event_id = early->event_id;
+        c.transcript = Join(final_words, 0, owned);
+        c.stt_confidence = result.confidence;
+        c.stt_final = result.is_final;
+        on_turn_(std::move(c), timing);
+      }
+      if (!early->resumed) {
+        MaybeFinished();
+        return;
+      }
+      result.transcript = Join(final_words, owned, final_words.size());
+      continues = early->event_id;
+    }
     std::string_view missing;
     if (result.transcript.empty()) {
       // A recognizer that could not answer (down, failing, off) never drops
@@ -192,9 +370,10 @@ void SpeakerPipeline::OnSpeechEnd(std::uint64_t end_sample, std::chrono::millise
     turn.stt_confidence = result.confidence;
     turn.stt_final = result.is_final;
     turn.transcript_missing = std::string(missing);
+    turn.continues_event_id = std::move(continues);
     ++stats_.turns;
     ++(d.complete ? stats_.complete_turns : stats_.incomplete_turns);
-    on_turn_(std::move(turn), speech_end_time);
+    on_turn_(std::move(turn), timing);
     MaybeFinished();
   });
 }

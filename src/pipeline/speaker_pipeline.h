@@ -11,6 +11,7 @@
 // strand. Recognizer callbacks arrive on the same strand.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -30,8 +31,25 @@
 
 namespace aicc::pipeline {
 
+// Deciding a turn at a short pause when its words already close it
+// (docs/turn-detection.md, "Early decisions"; settings turn.early*).
+struct EarlyTurnOptions {
+  bool enabled = false;
+  // Silence inside speech after which the words may decide (below
+  // vad.min_silence_ms, the long pause).
+  std::chrono::milliseconds short_pause{250};
+  // Detector::EndsClearly's minimum text score.
+  double min_text_score = 0.9;
+  // Google's interim stability at or above which the last word counts as
+  // stable without waiting for a second interim or the final.
+  float min_stability = 0.8f;
+  // Send turn_resumed / turn_corrected (new event types) to backends.
+  bool update_events = false;
+};
+
 struct SpeakerPipelineOptions {
   vad::SegmenterOptions segmenter;
+  EarlyTurnOptions early;
   // Drop turns whose transcript is empty because the recognizer heard no
   // words (the old system's behaviour). Never applies to turns whose text is
   // missing because speech-to-text failed or is off: those are sent with
@@ -80,13 +98,24 @@ struct SpeakerStats {
   int without_text = 0;   // sent with an empty transcript (any reason)
 };
 
+// When and how a turn event was decided, for the latency metrics.
+struct TurnTiming {
+  // core::Clock time the segmenter saw the pause that decided it (the short
+  // pause for early turns, the long one otherwise).
+  std::chrono::steady_clock::time_point detected{};
+  // Frame::arrival of the audio holding the end of speech (the last voiced
+  // audio before that pause); the epoch when unknown.
+  std::chrono::steady_clock::time_point speech_end_arrival{};
+  bool early = false;
+};
+
 class SpeakerPipeline : public vad::Segmenter::Listener {
  public:
-  // `on_turn` gets each finished turn with the steady time its speech ended
-  // (for the end-of-speech → event latency); it is never called after
-  // Finish's `done`.
-  using TurnCallback =
-      std::function<void(events::TurnComplete, std::chrono::steady_clock::time_point)>;
+  // `on_turn` gets each event body the speaker's audio produced — a
+  // TurnComplete, or for early turns a TurnResumed / TurnCorrected (the call
+  // decides whether those are sent) — and returns the event_id it was sent
+  // with ("" if not sent). Never called after Finish's `done`.
+  using TurnCallback = std::function<std::string(events::Event::Body, const TurnTiming&)>;
 
   SpeakerPipeline(core::Speaker speaker, SpeakerPipelineDeps deps, SpeakerPipelineOptions options,
                   std::chrono::steady_clock::time_point call_start, TurnCallback on_turn);
@@ -114,6 +143,14 @@ class SpeakerPipeline : public vad::Segmenter::Listener {
   void OnSpeechStart(std::uint64_t start_sample, std::span<const std::int16_t> pre_roll) override;
   void OnSpeechAudio(std::span<const std::int16_t> pcm) override;
   void OnSpeechEnd(std::uint64_t end_sample, std::chrono::milliseconds pause) override;
+  void OnSpeechPause(std::uint64_t end_sample, std::chrono::milliseconds pause) override;
+  void OnSpeechResume(std::uint64_t sample) override;
+
+  void OnLiveText(const stt::LiveText& text);
+  void TryEarly();
+  // Arrival of the frame that held timeline sample `sample` (the last voiced
+  // sample: end - 1); epoch if it is no longer remembered.
+  std::chrono::steady_clock::time_point ArrivalOf(std::uint64_t sample) const;
 
   core::Speaker speaker_;
   SpeakerPipelineDeps deps_;
@@ -135,6 +172,30 @@ class SpeakerPipeline : public vad::Segmenter::Listener {
   std::chrono::steady_clock::time_point last_frame_time_{};
   std::uint64_t last_frame_end_position_ = 0;
   std::vector<std::int16_t> silence_;  // zeros, reused for gap filling
+
+  // Recent frames' (end position, arrival), oldest overwritten: ~10 s of
+  // 20 ms frames, enough for any end of speech a pause can report.
+  struct FrameMark {
+    std::uint64_t end = 0;
+    std::chrono::steady_clock::time_point arrival{};
+  };
+  std::array<FrameMark, 512> marks_{};
+  std::size_t marks_next_ = 0;
+
+  // The open utterance's live text and early decision.
+  struct EarlyTurn {
+    std::string event_id;
+    std::string transcript;  // as decided (before masking)
+    bool resumed = false;
+    std::uint64_t resume_sample = 0;
+  };
+  std::optional<stt::LiveText> live_;
+  bool live_stable_ = false;
+  std::string live_last_word_;
+  bool in_short_pause_ = false;
+  std::uint64_t pause_end_sample_ = 0;
+  std::chrono::steady_clock::time_point pause_detected_{};
+  std::optional<EarlyTurn> early_;
 
   std::optional<std::uint64_t> utterance_start_;
   int pending_results_ = 0;

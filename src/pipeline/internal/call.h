@@ -47,8 +47,10 @@ class Call : public std::enable_shared_from_this<Call> {
   void End(std::string end_reason, CallExit exit, std::function<void()> done);
 
  private:
-  void Emit(events::Event::Body body);
-  void OnTurn(events::TurnComplete turn, std::chrono::steady_clock::time_point speech_end);
+  // Returns the event_id it was sent with.
+  std::string Emit(events::Event::Body body);
+  // A speaker's turn event (SpeakerPipeline::TurnCallback).
+  std::string OnTurn(events::Event::Body body, const TurnTiming& timing);
   void Finalize();
   SpeakerPipeline& PipelineFor(core::Speaker speaker);
 
@@ -70,7 +72,10 @@ class Call : public std::enable_shared_from_this<Call> {
   std::function<void()> end_done_;
   std::unique_ptr<boost::asio::steady_timer> finish_timer_;
   core::Histogram* event_latency_ = nullptr;
+  std::array<core::Histogram*, 2> end_latency_{};      // late, early
   std::array<core::Counter*, 2> turns_by_decision_{};  // incomplete, complete
+  core::Counter* turns_resumed_ = nullptr;
+  core::Counter* turns_corrected_ = nullptr;
   // Each speaker's last utterances (masked) and what each was dictating.
   pii::CallMemory pii_memory_;
 };
