@@ -71,6 +71,7 @@ struct EventStream::Impl : std::enable_shared_from_this<Impl> {
   bool stopping = false;
   bool started = false;
   std::atomic<bool> connected{false};
+  std::chrono::steady_clock::time_point connected_at;
   core::RateLimitedLog fail_log{std::chrono::seconds(10)};
   core::Gauge* connected_gauge = nullptr;
   core::Counter* reconnects = nullptr;
@@ -122,7 +123,7 @@ awaitable<std::string> EventStream::Impl::Session() {
   if (stopping) co_return "stopped";
   connected = true;
   connected_gauge->Set(1);
-  backoff.Reset();
+  connected_at = std::chrono::steady_clock::now();
   core::Logger("ari")->info("events connected: {}", options.endpoint.Redacted());
   if (handlers.on_connected) handlers.on_connected();
 
@@ -143,6 +144,9 @@ awaitable<void> EventStream::Impl::Run(std::shared_ptr<Impl> self) {
     const std::string why = co_await self->Session();
     self->ws.reset();
     const bool was_connected = self->connected.exchange(false);
+    if (was_connected) {
+      self->backoff.ConnectionEnded(std::chrono::steady_clock::now() - self->connected_at);
+    }
     self->connected_gauge->Set(0);
     if (was_connected && self->handlers.on_disconnected) self->handlers.on_disconnected(why);
     if (self->stopping) break;

@@ -19,6 +19,16 @@ class Backoff {
   std::chrono::milliseconds Next();
   // After a success.
   void Reset() { attempt_ = 0; }
+  // A connection that was established has ended after `lasted`. The delays
+  // start again from `initial` only if it was healthy: up for at least
+  // kHealthyConnection, or `made_progress` (the peer confirmed work). A peer
+  // that completes the handshake and then fails at once keeps backing off;
+  // resetting at each handshake reconnected such a peer forever at the
+  // shortest delay.
+  static constexpr std::chrono::seconds kHealthyConnection{10};
+  void ConnectionEnded(std::chrono::steady_clock::duration lasted, bool made_progress = false) {
+    if (made_progress || lasted >= kHealthyConnection) Reset();
+  }
   int Attempts() const { return attempt_; }
 
  private:

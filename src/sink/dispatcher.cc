@@ -76,11 +76,6 @@ std::uint64_t SafeBacklog(std::uint64_t next_index, std::uint64_t cursor) {
 constexpr const char* kDroppedHelp =
     "Events a backend had not taken when the journal bound removed them (drop_oldest)";
 
-// A connection that stays up this long without failing is healthy: only then
-// does the reconnect backoff start again from its minimum (a backend that
-// completes the handshake and then fails must still back off).
-constexpr std::chrono::seconds kHealthyPeriod{10};
-
 // Per connection, shared with the stream's control callback: what was
 // written on it (one past the last index) and what its pongs confirmed.
 struct Confirmation {
@@ -233,10 +228,9 @@ class Dispatcher::Impl::Destination : public std::enable_shared_from_this<Destin
       }
       self->SetConnected(false);
       self->close_ = nullptr;
-      if (self->connected_at_ &&
-          (self->progressed_ ||
-           std::chrono::steady_clock::now() - *self->connected_at_ >= kHealthyPeriod)) {
-        self->backoff_.Reset();
+      if (self->connected_at_) {
+        self->backoff_.ConnectionEnded(std::chrono::steady_clock::now() - *self->connected_at_,
+                                       self->progressed_);
       }
       self->connected_at_.reset();
       // A backend that drops connections after a few events must still see
@@ -601,9 +595,13 @@ boost::system::result<std::unique_ptr<Dispatcher>, SinkError> Dispatcher::Create
   std::shared_ptr<asio::ssl::context> tls;
   for (const auto& url : options.urls) {
     auto ep = net::ParseEndpoint(url);
-    if (!ep) return SinkError{"invalid setting sink.urls: '" + url + "': " + ep.error().message};
+    if (!ep) {
+      return SinkError{"invalid setting sink.urls: '" + net::RedactUrl(url) +
+                       "': " + ep.error().message};
+    }
     if (ep->scheme != "ws" && ep->scheme != "wss") {
-      return SinkError{"invalid setting sink.urls: '" + url + "': scheme must be ws or wss"};
+      return SinkError{"invalid setting sink.urls: '" + net::RedactUrl(url) +
+                       "': scheme must be ws or wss"};
     }
     if (ep->tls() && !tls) {
       auto ctx = net::MakeClientTlsContext(options.tls_verify, options.ca_file);

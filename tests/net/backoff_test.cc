@@ -19,6 +19,22 @@ TEST(BackoffTest, DelaysStayUnderAGrowingCeilingAndTheMaximum) {
   EXPECT_LE(b.Next().count(), 100);
 }
 
+// Issue 18: only a healthy connection restarts the delays from the minimum.
+TEST(BackoffTest, ResetsOnlyAfterAHealthyConnection) {
+  Backoff b(milliseconds(100), milliseconds(100000), 42);
+  for (int i = 0; i < 5; ++i) b.Next();
+  ASSERT_EQ(b.Attempts(), 5);
+  b.ConnectionEnded(std::chrono::milliseconds(50));  // handshake, then garbage
+  EXPECT_EQ(b.Attempts(), 5);
+  b.ConnectionEnded(Backoff::kHealthyConnection - milliseconds(1));
+  EXPECT_EQ(b.Attempts(), 5);
+  b.ConnectionEnded(milliseconds(50), /*made_progress=*/true);
+  EXPECT_EQ(b.Attempts(), 0);
+  for (int i = 0; i < 5; ++i) b.Next();
+  b.ConnectionEnded(Backoff::kHealthyConnection);
+  EXPECT_EQ(b.Attempts(), 0);
+}
+
 TEST(BackoffTest, IsJittered) {
   Backoff b(milliseconds(1000), milliseconds(1000), 7);
   std::int64_t first = b.Next().count();
