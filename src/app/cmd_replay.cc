@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -105,6 +106,8 @@ void AddReplayCommand(CLI::App& app, int& exit_code) {
     int jitter_ms = 0;
     std::uint64_t seed = 1;
     int stagger_ms = 0;
+    bool spread = false;
+    std::string schedule;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("file", a->customer_file,
@@ -128,6 +131,12 @@ void AddReplayCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", a->seed, "Random seed of the impairments");
   cmd->add_option("--stagger-ms", a->stagger_ms, "Start call k after k × this")
       ->check(CLI::Range(0, 60000));
+  cmd->add_flag("--spread", a->spread,
+                "Spread the streams' packets over the 20 ms period (as Asterisk's channels, each "
+                "on its own timer, send them) instead of sending every stream at once");
+  cmd->add_option("--schedule", a->schedule,
+                  "Write when each stream's first packet is due (call, speaker, source port, "
+                  "phase, wall-clock ns) to this file, for the load benchmark's latency");
   cmd->callback([a, &exit_code] {
     const rtp::Codec codec = a->codec == "alaw"     ? rtp::Codec::kAlaw
                              : a->codec == "slin16" ? rtp::Codec::kSlin16
@@ -160,11 +169,28 @@ void AddReplayCommand(CLI::App& app, int& exit_code) {
     rtp::Impairments imp{a->loss, a->dup, a->reorder, std::chrono::milliseconds(a->jitter_ms),
                          a->seed};
     rtp::Sender sender(io.get_executor(), imp);
+    const int streams_per_call = agent.empty() ? 1 : 2;
+    const int total_streams = a->calls * streams_per_call;
+    // Evenly over the period, neighbours in different milliseconds.
+    auto phase_of = [&](int stream_index) {
+      if (!a->spread) return std::chrono::microseconds(0);
+      return std::chrono::microseconds(static_cast<std::int64_t>(stream_index) * 20000 /
+                                       total_streams);
+    };
+    struct Planned {
+      int call;
+      const char* speaker;
+      std::chrono::milliseconds delay;
+      std::chrono::microseconds phase;
+    };
+    std::vector<Planned> planned;
     for (int c = 0; c < a->calls; ++c) {
       const auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(c) * a->stagger_ms);
       rtp::SendStream s{asio::ip::udp::endpoint(address, a->customer_port), codec, *customer};
       s.loop = a->loop;
       s.start_delay = delay;
+      s.phase = phase_of(c * streams_per_call);
+      planned.push_back({c, "customer", delay, s.phase});
       if (auto r = sender.AddStream(std::move(s)); !r) {
         fmt::print(stderr, "aicc replay: {}\n", r.error());
         exit_code = 1;
@@ -174,6 +200,8 @@ void AddReplayCommand(CLI::App& app, int& exit_code) {
         rtp::SendStream s2{asio::ip::udp::endpoint(address, a->agent_port), codec, agent};
         s2.loop = a->loop;
         s2.start_delay = delay;
+        s2.phase = phase_of(c * streams_per_call + 1);
+        planned.push_back({c, "agent", delay, s2.phase});
         if (auto r = sender.AddStream(std::move(s2)); !r) {
           fmt::print(stderr, "aicc replay: {}\n", r.error());
           exit_code = 1;
@@ -181,16 +209,44 @@ void AddReplayCommand(CLI::App& app, int& exit_code) {
         }
       }
     }
+    // The start, on both clocks: the schedule is in wall time (the backend
+    // stamps receipt in wall time), the sender runs on the steady clock.
+    const auto first_steady = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+    const auto first_wall = std::chrono::system_clock::now() + std::chrono::milliseconds(50);
+    if (!a->schedule.empty()) {
+      std::ofstream out(a->schedule);
+      const auto sources = sender.SourceEndpoints();
+      out << "# call speaker source_port phase_us first_packet_wall_ns packet_ms\n";
+      for (std::size_t i = 0; i < planned.size(); ++i) {
+        const auto due = first_wall + planned[i].delay + planned[i].phase;
+        out << fmt::format(
+            "{} {} {} {} {} 20\n", planned[i].call, planned[i].speaker, sources[i].port(),
+            planned[i].phase.count(),
+            std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch()).count());
+      }
+      if (!out) {
+        fmt::print(stderr, "aicc replay: cannot write {}\n", a->schedule);
+        exit_code = 1;
+        return;
+      }
+    }
+    // Interrupted (the load benchmark stops it with SIGTERM): the summary
+    // below still prints.
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+      if (!ec) io.stop();
+    });
     const auto start = std::chrono::steady_clock::now();
-    sender.Start([&io] { io.stop(); });
+    sender.Start([&io] { io.stop(); }, first_steady);
     io.run();
     const auto st = sender.stats();
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print(
         "sent {} packets ({} dropped by --loss, {} send errors) in {:.1f} s; worst pacing lateness "
-        "{} us\n",
-        st.packets_sent, st.packets_dropped, st.send_errors, secs, st.max_lateness.count());
+        "{} us, {} of {} ticks more than 5 ms late\n",
+        st.packets_sent, st.packets_dropped, st.send_errors, secs, st.max_lateness.count(),
+        st.late_ticks, st.ticks);
     exit_code = st.send_errors ? 1 : 0;
   });
 }

@@ -1,5 +1,7 @@
 #include "rtp/sender.h"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -75,14 +77,18 @@ struct Sender::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
+  static constexpr int kSlots = 20;  // 1 ms steps of the 20 ms period
+
   void OnTick() {
     const auto now = Clock::now();
     const auto lateness =
         std::chrono::duration_cast<std::chrono::microseconds>(now - next_deadline);
     if (lateness > stats.max_lateness) stats.max_lateness = lateness;
+    if (lateness > std::chrono::milliseconds(5)) ++stats.late_ticks;
+    ++stats.ticks;
     std::uniform_real_distribution<double> u(0, 1);
     bool any_active = false;
-    for (std::size_t i = 0; i < streams.size(); ++i) {
+    for (std::size_t i : by_slot[slot]) {
       Stream& s = *streams[i];
       if (s.finished) continue;
       if (ticks * 20 < static_cast<std::uint64_t>(s.config.start_delay.count())) {
@@ -130,13 +136,24 @@ struct Sender::Impl : std::enable_shared_from_this<Impl> {
         s.held.clear();
       }
     }
-    ++ticks;
-    if (!any_active) {
-      Finish();
-      return;
-    }
+    if (any_active) active_in_period = true;
+    // The next slot that has streams; a period ends when the slots wrap.
+    int next = slot;
+    do {
+      if (++next == kSlots) {
+        next = 0;
+        ++ticks;
+        if (!active_in_period) {
+          Finish();
+          return;
+        }
+        active_in_period = false;
+      }
+    } while (by_slot[next].empty());
     // Absolute deadlines: no drift however long the tick's work took.
-    next_deadline += std::chrono::milliseconds(20);
+    next_deadline =
+        period_start + std::chrono::milliseconds(20) * ticks + std::chrono::milliseconds(next);
+    slot = next;
     tick.expires_at(next_deadline);
     tick.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->stopped) return;
@@ -167,7 +184,11 @@ struct Sender::Impl : std::enable_shared_from_this<Impl> {
   std::vector<std::unique_ptr<Stream>> streams;
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed;
   Clock::time_point next_deadline;
-  std::uint64_t ticks = 0;
+  Clock::time_point period_start;
+  std::uint64_t ticks = 0;  // whole periods since the start
+  int slot = 0;             // the slot being sent
+  bool active_in_period = false;
+  std::array<std::vector<std::size_t>, kSlots> by_slot;
   std::function<void()> done;
   std::atomic<bool> stopped{false};
   bool finished = false;
@@ -197,11 +218,23 @@ boost::system::result<void, std::string> Sender::AddStream(SendStream stream) {
   return {};
 }
 
-void Sender::Start(std::function<void()> done) {
-  asio::dispatch(impl_->executor, [impl = impl_, done = std::move(done)]() mutable {
+void Sender::Start(std::function<void()> done, Clock::time_point start) {
+  asio::dispatch(impl_->executor, [impl = impl_, done = std::move(done), start]() mutable {
     impl->done = std::move(done);
-    impl->next_deadline = Clock::now();
-    impl->OnTick();
+    impl->period_start = start == Clock::time_point{} ? Clock::now() : start;
+    for (std::size_t i = 0; i < impl->streams.size(); ++i) {
+      const auto phase = impl->streams[i]->config.phase;
+      const auto slot = std::clamp<std::int64_t>(phase.count() / 1000, 0, Impl::kSlots - 1);
+      impl->by_slot[static_cast<std::size_t>(slot)].push_back(i);
+    }
+    impl->slot = 0;
+    while (impl->slot < Impl::kSlots - 1 && impl->by_slot[impl->slot].empty()) ++impl->slot;
+    impl->next_deadline = impl->period_start + std::chrono::milliseconds(impl->slot);
+    impl->tick.expires_at(impl->next_deadline);
+    impl->tick.async_wait([impl](boost::system::error_code ec) {
+      if (ec || impl->stopped) return;
+      impl->OnTick();
+    });
   });
 }
 

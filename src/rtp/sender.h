@@ -2,7 +2,10 @@
 // media source and the tests' Asterisk stand-in. Each stream sends from its
 // own UDP port (as every Asterisk ExternalMedia channel does), 20 ms per
 // packet on absolute deadlines so hundreds of streams keep real time from
-// one thread. Optional impairments: loss, duplication, reordering, jitter.
+// one thread. A stream's `phase` places its packets within the 20 ms period
+// (Asterisk's channels each run their own timer, so their packets are spread
+// over the period rather than sent in one burst). Optional impairments:
+// loss, duplication, reordering, jitter.
 //
 // Usage:
 //   rtp::Sender sender(io.get_executor(), impairments);
@@ -37,6 +40,9 @@ struct SendStream {
   std::uint8_t slin16_payload_type = 118;
   bool loop = false;
   std::chrono::milliseconds start_delay{0};
+  // Offset of this stream's packets within the 20 ms period (1 ms steps;
+  // below 20 ms). Packet n is due at start + start_delay + phase + n × 20 ms.
+  std::chrono::microseconds phase{0};
 };
 
 struct Impairments {
@@ -52,6 +58,8 @@ struct SenderStats {
   std::uint64_t packets_dropped = 0;  // by the loss impairment
   std::uint64_t send_errors = 0;
   std::chrono::microseconds max_lateness{0};  // worst tick lateness (pacing accuracy)
+  std::uint64_t late_ticks = 0;               // ticks more than 5 ms late
+  std::uint64_t ticks = 0;
 };
 
 class Sender {
@@ -61,7 +69,10 @@ class Sender {
   // Before Start. Opens the stream's socket (ephemeral port on the
   // destination's family); the error says why.
   boost::system::result<void, std::string> AddStream(SendStream stream);
-  void Start(std::function<void()> done);
+  // `start`: when the first packets are due (default: now). Packet n of a
+  // stream is due at start + start_delay + phase + n × 20 ms.
+  void Start(std::function<void()> done,
+             std::chrono::steady_clock::time_point start = std::chrono::steady_clock::time_point{});
   void Stop();
   // Read after `done`, or from the executor.
   SenderStats stats() const;
