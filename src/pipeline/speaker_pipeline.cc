@@ -215,10 +215,13 @@ void SpeakerPipeline::OnLiveText(const stt::LiveText& text) {
   if (!utterance_start_ || finishing_) return;
   const auto words = Words(text.transcript);
   const std::string last = words.empty() ? std::string() : std::string(Bare(words.back()));
-  // Stable: a final, Google's own estimate, or the same last word in two
-  // updates running.
-  live_stable_ = text.is_final || text.last_stability >= options_.early.min_stability ||
-                 (!last.empty() && last == live_last_word_);
+  // Stable: the recognizer has heard the voice stop, and then gave a final,
+  // an interim it rates stable, or the same last word twice. Text from
+  // before it heard the end lags the speech (a word still missing can look
+  // like a complete sentence: "네" of "네 알겠습니다").
+  live_stable_ =
+      text.heard_end && (text.is_final || text.last_stability >= options_.early.min_stability ||
+                         (!last.empty() && last == live_last_word_));
   live_last_word_ = last;
   live_ = text;
   if (in_short_pause_) TryEarly();

@@ -324,7 +324,7 @@ void GoogleSession::Deliver(SpeechResult result) {
 }
 
 void GoogleSession::OnStreamResponse(const std::shared_ptr<GoogleStream>& stream,
-                                     std::vector<ResultPiece> pieces) {
+                                     std::vector<ResultPiece> pieces, SpeechActivity activity) {
   if (closed_ || stream->cancelled()) return;
   if (!stream->got_response) {
     stream->got_response = true;
@@ -334,10 +334,16 @@ void GoogleSession::OnStreamResponse(const std::shared_ptr<GoogleStream>& stream
   shared_->StreamAnswered();
   // A response without results (a voice-activity event) says nothing about
   // the words: it must not clear the stream's interims.
+  if (activity == SpeechActivity::kBegin) activity_ended_ = false;
+  if (activity == SpeechActivity::kEnd) {
+    activity_ended_ = true;
+    text_since_end_ = false;
+  }
   if (pieces.empty()) {
     TryAnswer();
     return;
   }
+  if (activity_ended_) text_since_end_ = true;
   for (auto& p : pieces) {
     const std::int64_t session = stream->ToSessionSamples(p.end);
     p.end = ToMicros(session);
@@ -346,7 +352,8 @@ void GoogleSession::OnStreamResponse(const std::shared_ptr<GoogleStream>& stream
   }
   assembler_.OnResponse(stream->id(), pieces);
   if (on_text_ && in_speech_ && assembler_.InUtterance()) {
-    const LiveText text = assembler_.OpenText();
+    LiveText text = assembler_.OpenText();
+    text.heard_end = activity_ended_ && text_since_end_;
     if (!text.transcript.empty()) on_text_(text);
   }
   TryAnswer();

@@ -214,6 +214,17 @@ std::vector<ResultPiece> GoogleStream::ParseResponse() const {
   return pieces;
 }
 
+SpeechActivity GoogleStream::ParseActivity() const {
+  switch (read_response_.speech_event_type()) {
+    case speech::StreamingRecognizeResponse::SPEECH_ACTIVITY_BEGIN:
+      return SpeechActivity::kBegin;
+    case speech::StreamingRecognizeResponse::SPEECH_ACTIVITY_END:
+      return SpeechActivity::kEnd;
+    default:
+      return SpeechActivity::kNone;
+  }
+}
+
 void GoogleStream::OnWriteDone(bool ok) {
   PostToExecutor([self = shared_from_this(), ok] {
     self->write_in_flight_ = false;
@@ -238,8 +249,10 @@ void GoogleStream::OnReadDone(bool ok) {
     return;
   }
   auto pieces = ParseResponse();
-  PostToExecutor([self = shared_from_this(), pieces = std::move(pieces)]() mutable {
-    if (auto owner = self->owner_.lock()) owner->OnStreamResponse(self, std::move(pieces));
+  const SpeechActivity activity = ParseActivity();
+  PostToExecutor([self = shared_from_this(), pieces = std::move(pieces), activity]() mutable {
+    if (auto owner = self->owner_.lock())
+      owner->OnStreamResponse(self, std::move(pieces), activity);
   });
   StartRead(&read_response_);
 }

@@ -61,6 +61,11 @@ struct LiveText {
   // final or not given): its estimate that it will not change that guess.
   float last_stability = 0;
   std::optional<double> confidence;  // of the finals, when all final
+  // The recognizer had told that the voice stopped (Google's
+  // SPEECH_ACTIVITY_END, with no BEGIN since) before these words: they
+  // cover the end of the speech. Text from before that may lag the speech
+  // by a word or more.
+  bool heard_end = false;
 };
 
 // Whether speech-to-text works right now, for /readyz and the log.

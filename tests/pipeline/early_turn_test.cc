@@ -103,12 +103,13 @@ class EarlyTurnTest : public ::testing::Test {
     }
     return ms;
   }
-  void Text(std::string text, float stability, bool is_final = false) {
+  void Text(std::string text, float stability, bool is_final = false, bool heard_end = true) {
     ASSERT_TRUE(recognizer_.session && recognizer_.session->on_text);
     stt::LiveText t;
     t.transcript = std::move(text);
     t.last_stability = stability;
     t.is_final = is_final;
+    t.heard_end = heard_end;
     if (is_final) t.confidence = 0.9;
     recognizer_.session->on_text(t);
   }
@@ -253,6 +254,22 @@ TEST_F(EarlyTurnTest, OpenOrUnstableEndingsWaitForTheLongPause) {
     EXPECT_FALSE(t->early);
     EXPECT_FALSE(sent_[0].timing.early);
   }
+}
+
+// Text from before the recognizer heard the voice stop lags the speech: a
+// stable-looking "네" of "네 알겠습니다" must not decide (found by the e2e
+// test against the timing fake).
+TEST_F(EarlyTurnTest, TextFromBeforeTheRecognizerHeardTheEndWaits) {
+  Make(true);
+  Audio(1000, true);
+  Text("네", 0.01f, false, false);
+  Text("네", 0.01f, false, false);
+  Text("네", 0.9f, false, false);
+  Audio(500, false);
+  EXPECT_TRUE(sent_.empty());
+  Text("네 알겠습니다", 0.9f);
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(Get<events::TurnComplete>(0)->transcript, "네 알겠습니다");
 }
 
 // Stability from repetition: a second interim with the same last word

@@ -624,13 +624,17 @@ TEST(GoogleRecognizerTest, TimingFakeLiveTextThenFinalAfterTheClosingSilence) {
     EXPECT_EQ(t.transcript, "네");  // never the last word before the end
     EXPECT_LT(t.last_stability, 0.5f);
     EXPECT_FALSE(t.is_final);
+    EXPECT_FALSE(t.heard_end);
   }
   // 450 ms of silence: the segment closes (150 ms) and an interim tick
   // (every 100-300 ms) follows; the final needs 500 ms.
   spk.Push(std::vector<std::int16_t>(8 * 450, 0));
   const auto full = [&] {
     for (const auto& t : spk.Live()) {
-      if (t.transcript == "네 알겠습니다" && t.last_stability >= 0.8f && !t.is_final) return true;
+      if (t.transcript == "네 알겠습니다" && t.last_stability >= 0.8f && !t.is_final &&
+          t.heard_end) {
+        return true;
+      }
     }
     return false;
   };

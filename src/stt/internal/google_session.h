@@ -51,7 +51,7 @@ class GoogleSession final : public StreamOwner, public std::enable_shared_from_t
   }
 
   void OnStreamResponse(const std::shared_ptr<GoogleStream>& stream,
-                        std::vector<ResultPiece> pieces) override;
+                        std::vector<ResultPiece> pieces, SpeechActivity activity) override;
   void OnStreamDone(const std::shared_ptr<GoogleStream>& stream, grpc::Status status) override;
 
  private:
@@ -123,6 +123,10 @@ class GoogleSession final : public StreamOwner, public std::enable_shared_from_t
   std::int64_t reconnect_from_ = 0;
   std::vector<std::int64_t> resumes_pending_;  // session samples re-sending will start at
   std::function<void(const LiveText&)> on_text_;
+  // Google said the voice stopped (SPEECH_ACTIVITY_END after the last
+  // BEGIN), and words came after that: the live text covers the end.
+  bool activity_ended_ = false;
+  bool text_since_end_ = false;
 };
 
 // The RecognizerSession handed out: forwards to the shared session, closes

@@ -81,13 +81,16 @@ struct ClientShared {
 
 class GoogleStream;
 
+// Google's voice-activity events (enable_voice_activity_events).
+enum class SpeechActivity { kNone, kBegin, kEnd };
+
 class StreamOwner {
  public:
   virtual ~StreamOwner() = default;
   // On the executor, in the order the responses arrived. Offsets are
   // relative to the stream's audio.
   virtual void OnStreamResponse(const std::shared_ptr<GoogleStream>& stream,
-                                std::vector<ResultPiece> pieces) = 0;
+                                std::vector<ResultPiece> pieces, SpeechActivity activity) = 0;
   virtual void OnStreamDone(const std::shared_ptr<GoogleStream>& stream, grpc::Status status) = 0;
 };
 
@@ -152,6 +155,7 @@ class GoogleStream final
   void WriteNext();
   void ReleaseHold();
   std::vector<ResultPiece> ParseResponse() const;
+  SpeechActivity ParseActivity() const;
 
   // Counts this stream in ClientShared::live_streams. Declared first so it is
   // destroyed last, after the ClientContext.
