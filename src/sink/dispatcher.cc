@@ -1,14 +1,18 @@
 #include "sink/dispatcher.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "core/logging.h"
 #include "net/tls.h"
@@ -159,8 +163,30 @@ void Dispatcher::Impl::ScheduleFsync() {
   });
 }
 
+struct Dispatcher::OwnThread {
+  asio::io_context io{1};
+  std::thread thread;
+};
+
+Dispatcher::Dispatcher(std::shared_ptr<Impl> impl, std::unique_ptr<OwnThread> thread)
+    : thread_(std::move(thread)), impl_(std::move(impl)) {
+  if (!thread_) return;
+  thread_->thread = std::thread([io = &thread_->io] {
+    ::pthread_setname_np(::pthread_self(), "aicc-sink");
+    // Runs until the destructor stops it; the destinations' loops keep it
+    // busy until then.
+    auto work = asio::make_work_guard(*io);
+    io->run();
+  });
+}
+
 boost::system::result<std::unique_ptr<Dispatcher>, SinkError> Dispatcher::Create(
     asio::any_io_executor executor, DispatcherOptions options, core::MetricsRegistry* metrics) {
+  std::unique_ptr<OwnThread> own;
+  if (options.own_thread) {
+    own = std::make_unique<OwnThread>();
+    executor = own->io.get_executor();
+  }
   std::vector<std::pair<std::string, net::Endpoint>> endpoints;
   std::shared_ptr<asio::ssl::context> tls;
   for (const auto& url : options.urls) {
@@ -219,15 +245,25 @@ boost::system::result<std::unique_ptr<Dispatcher>, SinkError> Dispatcher::Create
         internal::MakeWsDestination(impl.get(), url, ep, ep.tls() ? tls : nullptr));
     impl->destinations.back()->Wake();  // the backlog gauge from the start
   }
-  return std::unique_ptr<Dispatcher>(new Dispatcher(std::move(impl)));
+  return std::unique_ptr<Dispatcher>(new Dispatcher(std::move(impl), std::move(own)));
 }
 
 Dispatcher::~Dispatcher() {
   impl_->stopped = true;
-  asio::post(impl_->strand, [impl = impl_] {
+  // After everything already posted (appends included), on the strand.
+  asio::post(impl_->strand, [impl = impl_, io = thread_ ? &thread_->io : nullptr] {
     for (auto& d : impl->destinations) d->Stop();
     impl->fsync_timer.cancel();
+    // A reconnect wait can last reconnect_max: do not wait for it. The
+    // io_context's destruction releases what is left.
+    if (io) io->stop();
   });
+  if (!thread_) return;
+  if (thread_->thread.get_id() == std::this_thread::get_id()) {
+    thread_->thread.detach();  // destroyed from its own callback: it ends by itself
+  } else {
+    thread_->thread.join();
+  }
 }
 
 void Dispatcher::Start() {

@@ -10,7 +10,10 @@
 //   (*d)->Stop([] { ... });     // flushes the journal, closes connections
 //
 // Threading: the journal and every connection run on the dispatcher's own
-// strand; Submit serializes on the caller's thread and posts.
+// thread (options.own_thread, the default): journal writes, fsync, cursor
+// renames and the backends' sockets never run on the caller's workers, which
+// carry media. Submit serializes on the caller's thread and posts; it never
+// touches the disk.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -54,6 +57,9 @@ struct DispatcherOptions {
   std::chrono::milliseconds fsync_interval{100};
   // At Stop, how long connected backends get to take the rest.
   std::chrono::milliseconds drain_timeout{3000};
+  // Run on a thread of the dispatcher's own ("aicc-sink"); the executor
+  // given to Create is then unused. false: run on that executor's strand.
+  bool own_thread = true;
 };
 
 struct SinkError {
@@ -76,7 +82,8 @@ class Dispatcher {
   // Same, for an already serialized event (tests, benchmarks).
   boost::system::result<void, SinkError> SubmitJson(std::string json);
   // Stops: pending submissions are journaled and synced, connections close;
-  // `done` runs on the dispatcher's strand.
+  // `done` runs on the dispatcher's strand (its own thread: post from there,
+  // and do not destroy the dispatcher inside `done`).
   void Stop(std::function<void()> done);
 
   bool Ready() const;
@@ -95,9 +102,12 @@ class Dispatcher {
 
  private:
   struct Impl;
-  explicit Dispatcher(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  struct OwnThread;
+  Dispatcher(std::shared_ptr<Impl> impl, std::unique_ptr<OwnThread> thread);
   boost::system::result<void, SinkError> SubmitImpl(std::string json,
                                                     std::unique_ptr<events::Event> event);
+  // Declared before impl_: the io_context outlives every reference to Impl.
+  std::unique_ptr<OwnThread> thread_;
   std::shared_ptr<Impl> impl_;
 };
 

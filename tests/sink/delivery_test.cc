@@ -388,6 +388,28 @@ TEST_F(DeliveryTest, TokenInTheUrlIsSentButNotInMetricsLabels) {
       << text;
 }
 
+// Issue 18: journal writes, fsync and cursor renames ran on the workers that
+// also carry media. The dispatcher now has a thread of its own: given an
+// executor nobody runs (as if every media worker were busy), events are
+// still journaled and delivered. On the old code nothing moved.
+TEST_F(DeliveryTest, JournalAndDeliveryDoNotRunOnTheCallersExecutor) {
+  Backend backend;
+  asio::io_context never_run;
+  auto o = Options({backend.Url()});
+  o.journal.fsync = FsyncPolicy::kAlways;
+  auto d = Dispatcher::Create(never_run.get_executor(), o, &metrics_);
+  ASSERT_TRUE(d);
+  (*d)->Start();
+  SubmitMany(**d, 10);
+  ASSERT_TRUE(backend.WaitDistinct(10)) << backend.Distinct();
+  EXPECT_GT((*d)->JournalBytes(), 0u);
+  std::promise<void> stopped;
+  (*d)->Stop([&stopped] { stopped.set_value(); });
+  EXPECT_EQ(stopped.get_future().wait_for(10s), std::future_status::ready);
+  d->reset();
+  EXPECT_EQ(never_run.poll(), 0u) << "work was posted to the caller's executor";
+}
+
 TEST_F(DeliveryTest, AckModeAdvancesOnlyOnAck) {
   SinkServerOptions acking;
   acking.ack = true;

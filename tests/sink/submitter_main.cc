@@ -37,13 +37,12 @@ int main(int argc, char** argv) {
     e.body = aicc::events::MetadataEnd{1, i, 0, 0, 0, "test"};
     (void)(*d)->Submit(e);
   }
-  std::thread t([&io] { io.run(); });
   // Wait until everything is journaled, then say so.
   while ((*d)->JournalBytes() == 0 && count > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::printf("journaled %d\n", count);
   std::fflush(stdout);
-  t.join();
-  return 0;
+  // Delivering on the dispatcher's thread until killed.
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
