@@ -95,11 +95,27 @@ SpeakerPipeline& Call::PipelineFor(core::Speaker speaker) {
   return *slot;
 }
 
-void Call::PushFrame(core::Speaker speaker, const FrameCopy& frame) {
-  if (ending_) return;
-  PipelineFor(speaker).OnFrame(
-      Frame{frame.sample_rate, frame.stream_sample, frame.concealed,
-            std::span<const std::int16_t>(frame.pcm.data(), frame.pcm.size()), frame.arrival});
+bool Call::OfferFrame(core::Speaker speaker, const rtp::AudioFrame& frame) {
+  if (!frames_.Push(speaker, frame)) return false;
+  // One drain in flight at a time: a busy call takes many frames per post.
+  if (!drain_posted_.exchange(true, std::memory_order_seq_cst)) {
+    boost::asio::post(strand_, [self = shared_from_this()] { self->DrainFrames(); });
+  }
+  return true;
+}
+
+void Call::DrainFrames() {
+  // Cleared before looking: a frame pushed after the last look posts again.
+  drain_posted_.store(false, std::memory_order_seq_cst);
+  while (const auto* slot = frames_.Front()) {
+    if (!ending_) {
+      PipelineFor(slot->speaker)
+          .OnFrame(Frame{slot->sample_rate, slot->stream_sample, slot->concealed,
+                         std::span<const std::int16_t>(slot->pcm.data(), slot->samples),
+                         slot->arrival});
+    }
+    frames_.Pop();
+  }
 }
 
 void Call::Tick() {

@@ -38,8 +38,24 @@ CallRegistry::CallRegistry(asio::any_io_executor io, PipelineDeps deps, Pipeline
     refused_total_ = &deps_.metrics->GetCounter(
         "aicc_calls_takeover_refused_total",
         "Calls taken over after they were closed as recovered (not analysed)");
+    frames_backlog_dropped_ =
+        &deps_.metrics->GetCounter("aicc_frames_backlog_dropped_total",
+                                   "Decoded frames dropped because their call's analysis backlog "
+                                   "(128 frames of 20 ms at 8 kHz) was full");
+    backlog_gauge_ = &deps_.metrics->GetGauge(
+        "aicc_pipeline_backlog_ratio",
+        "Fullest any call's frame backlog was in the last tick (0..1; 1 = dropping)");
   }
-  asio::dispatch(strand_, [this] { ScheduleTick(); });
+  Post([this] { ScheduleTick(); });
+}
+
+template <typename F>
+void CallRegistry::Post(F f) {
+  // Handlers may still be queued when the registry is destroyed (the io
+  // context outlives it): they must not touch it then.
+  asio::post(strand_, [alive = std::weak_ptr<bool>(alive_), f = std::move(f)]() mutable {
+    if (!alive.expired()) f();
+  });
 }
 
 CallRegistry::~CallRegistry() {
@@ -65,7 +81,7 @@ std::shared_ptr<Call> CallRegistry::CreateCall(CallMeta meta,
 }
 
 void CallRegistry::StartCall(CallMeta meta) {
-  asio::post(strand_, [this, meta = std::move(meta)]() mutable {
+  Post([this, meta = std::move(meta)]() mutable {
     if (shutting_down_ || calls_.count(meta.call_id)) return;
     auto log = core::Logger("pipeline");
     std::optional<events::CallProgress> resume;
@@ -94,7 +110,7 @@ void CallRegistry::StartCall(CallMeta meta) {
 }
 
 void CallRegistry::CarryOver(std::vector<events::CallProgress> open_calls) {
-  asio::post(strand_, [this, open_calls = std::move(open_calls)]() mutable {
+  Post([this, open_calls = std::move(open_calls)]() mutable {
     for (auto& p : open_calls) {
       if (!p.Open() || calls_.count(p.call_id)) continue;
       std::string id = p.call_id;
@@ -105,7 +121,7 @@ void CallRegistry::CarryOver(std::vector<events::CallProgress> open_calls) {
 }
 
 void CallRegistry::CloseCarriedOver(std::string end_reason, std::chrono::milliseconds after) {
-  asio::post(strand_, [this, end_reason = std::move(end_reason), after] {
+  Post([this, end_reason = std::move(end_reason), after] {
     if (carried_.empty() || close_timer_) return;
     if (after.count() <= 0) {
       CloseCarriedOverNow(end_reason);
@@ -152,7 +168,7 @@ void CallRegistry::CloseCarriedOverNow(const std::string& end_reason) {
 
 void CallRegistry::AddMediaSource(const std::string& call_id, core::Speaker speaker,
                                   const asio::ip::udp::endpoint& source) {
-  asio::post(strand_, [this, call_id, speaker, source] {
+  Post([this, call_id, speaker, source] {
     auto it = calls_.find(call_id);
     if (it == calls_.end() || it->second.ending) return;
     auto& current = it->second.current_source[speaker == core::Speaker::kCustomer ? 0 : 1];
@@ -171,7 +187,7 @@ void CallRegistry::AddMediaSource(const std::string& call_id, core::Speaker spea
 }
 
 void CallRegistry::SetAgent(const std::string& call_id, const std::string& agent_id) {
-  asio::post(strand_, [this, call_id, agent_id] {
+  Post([this, call_id, agent_id] {
     auto it = calls_.find(call_id);
     if (it == calls_.end()) return;
     auto call = it->second.call;
@@ -180,13 +196,13 @@ void CallRegistry::SetAgent(const std::string& call_id, const std::string& agent
 }
 
 void CallRegistry::EndCall(const std::string& call_id, std::string end_reason) {
-  asio::post(strand_, [this, call_id, end_reason = std::move(end_reason)]() mutable {
+  Post([this, call_id, end_reason = std::move(end_reason)]() mutable {
     EndCallOnStrand(call_id, std::move(end_reason), CallExit::kEnd);
   });
 }
 
 void CallRegistry::SuspendCall(const std::string& call_id) {
-  asio::post(strand_, [this, call_id] { EndCallOnStrand(call_id, "", CallExit::kSuspend); });
+  Post([this, call_id] { EndCallOnStrand(call_id, "", CallExit::kSuspend); });
 }
 
 void CallRegistry::EndCallOnStrand(const std::string& call_id, std::string end_reason,
@@ -202,30 +218,32 @@ void CallRegistry::EndCallOnStrand(const std::string& call_id, std::string end_r
   entry.ending = true;
   auto call = entry.call;
   auto alive = std::weak_ptr<bool>(alive_);
-  asio::post(call->strand(),
-             [this, call, alive, exit, end_reason = std::move(end_reason)]() mutable {
-               call->End(std::move(end_reason), exit, [this, call, alive] {
-                 asio::post(strand_, [this, id = call->id(), alive] {
-                   if (alive.expired()) return;
-                   calls_.erase(id);
-                   active_calls_ = calls_.size();
-                   if (calls_active_) calls_active_->Set(static_cast<double>(calls_.size()));
-                   MaybeShutdownDone();
-                 });
-               });
-             });
+  // The call may finish after the registry is gone (its STT wait, its
+  // timers): nothing of the registry is touched before `alive` is checked,
+  // and the strand it posts to is a copy.
+  asio::post(call->strand(), [this, call, alive, strand = strand_, exit,
+                              end_reason = std::move(end_reason)]() mutable {
+    call->End(std::move(end_reason), exit, [this, call, alive, strand] {
+      asio::post(strand, [this, id = call->id(), alive] {
+        if (alive.expired()) return;
+        calls_.erase(id);
+        active_calls_ = calls_.size();
+        if (calls_active_) calls_active_->Set(static_cast<double>(calls_.size()));
+        MaybeShutdownDone();
+      });
+    });
+  });
 }
 
 void CallRegistry::Shutdown(CallExit exit, std::string end_reason, std::function<void()> done) {
-  asio::post(strand_,
-             [this, exit, end_reason = std::move(end_reason), done = std::move(done)]() mutable {
-               shutting_down_ = true;
-               shutdown_done_ = std::move(done);
-               std::vector<std::string> ids;
-               for (const auto& [id, entry] : calls_) ids.push_back(id);
-               for (const auto& id : ids) EndCallOnStrand(id, end_reason, exit);
-               MaybeShutdownDone();
-             });
+  Post([this, exit, end_reason = std::move(end_reason), done = std::move(done)]() mutable {
+    shutting_down_ = true;
+    shutdown_done_ = std::move(done);
+    std::vector<std::string> ids;
+    for (const auto& [id, entry] : calls_) ids.push_back(id);
+    for (const auto& id : ids) EndCallOnStrand(id, end_reason, exit);
+    MaybeShutdownDone();
+  });
 }
 
 void CallRegistry::MaybeShutdownDone() {
@@ -284,16 +302,23 @@ void CallRegistry::OnAudio(const rtp::SourceInfo& source, const rtp::AudioFrame&
     return;
   }
   if (!frame.concealed) it->second.last_rtp = deps_.clock->Now();
-  FrameCopy copy;
-  copy.sample_rate = frame.sample_rate;
-  copy.stream_sample = frame.stream_sample;
-  copy.concealed = frame.concealed;
-  copy.arrival = frame.arrival;
-  copy.pcm.assign(frame.pcm.begin(), frame.pcm.end());
-  auto& call = it->second.call;
-  asio::post(call->strand(), [call, speaker = source.speaker, copy = std::move(copy)] {
-    call->PushFrame(speaker, copy);
-  });
+  Call& call = *it->second.call;
+  if (!call.OfferFrame(source.speaker, frame)) {
+    // The call's strand is that far behind: drop (the stream's timeline
+    // jumps, which the pipeline treats as a gap), count, and let the
+    // overload guard see it next tick.
+    ++backlog_drops_;
+    if (frames_backlog_dropped_) frames_backlog_dropped_->Increment();
+    if (backlog_log_.ShouldLog()) {
+      core::Logger("pipeline")
+          ->warn(
+              "call={} spk={} the call's analysis backlog is full: frames dropped ({} more "
+              "suppressed); counted in aicc_frames_backlog_dropped_total",
+              core::ShortId(source.call_id), core::ToString(source.speaker),
+              backlog_log_.Suppressed());
+    }
+  }
+  backlog_peak_ = std::max(backlog_peak_, call.BacklogRatio());
 }
 
 void CallRegistry::OnStreamEnd(const rtp::SourceInfo& source, const rtp::StreamStats&) {
@@ -315,6 +340,10 @@ void CallRegistry::ScheduleTick() {
 
 void CallRegistry::OnTick() {
   const auto now = deps_.clock->Now();
+  // The in-process backlog, beside the kernel's queue, for the overload guard.
+  if (receiver_) receiver_->ReportBacklog(backlog_drops_, backlog_peak_);
+  if (backlog_gauge_) backlog_gauge_->Set(backlog_peak_);
+  backlog_peak_ = 0;
   std::vector<std::string> idle;
   for (auto& [id, entry] : calls_) {
     if (entry.ending) continue;

@@ -25,7 +25,14 @@
 // Threading and ownership: the registry lives on its own strand (also the
 // receiver's), owns every Call; each Call owns its two SpeakerPipelines and
 // runs them on the call's own strand. Public methods are thread-safe (they
-// post); receiver callbacks arrive on the registry strand.
+// post); receiver callbacks arrive on the registry strand. Decoded frames go
+// to a call through its bounded ring (128 slots of 20 ms at 8 kHz; full: dropped and counted,
+// aicc_frames_backlog_dropped_total), with at most one drain posted per call
+// at a time: no allocation per frame. The fullest ring and the drops reach
+// the overload guard through the receiver (Receiver::ReportBacklog).
+// Destroy the registry with its io context stopped or drained; handlers
+// still queued then do nothing, and calls still finishing keep their own
+// copies of the deps and options.
 #pragma once
 
 #include <atomic>
@@ -44,6 +51,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/logging.h"
 #include "core/metrics.h"
 #include "events/call_progress.h"
 #include "events/event.h"
@@ -158,6 +166,9 @@ class CallRegistry final : public rtp::Receiver::Listener {
   void ScheduleTick();
   void OnTick();
   void MaybeShutdownDone();
+  // Posts `f` to the strand, to run only while the registry lives.
+  template <typename F>
+  void Post(F f);
 
   boost::asio::any_io_executor io_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -185,6 +196,13 @@ class CallRegistry final : public rtp::Receiver::Listener {
   core::Counter* continued_total_ = nullptr;
   core::Counter* recovered_total_ = nullptr;
   core::Counter* refused_total_ = nullptr;
+  // Calls whose frame backlog overflowed (on strand_), reported to the
+  // receiver's overload signal every tick.
+  std::uint64_t backlog_drops_ = 0;
+  double backlog_peak_ = 0;
+  core::Counter* frames_backlog_dropped_ = nullptr;
+  core::Gauge* backlog_gauge_ = nullptr;
+  core::RateLimitedLog backlog_log_{std::chrono::seconds(10)};
 };
 
 }  // namespace aicc::pipeline

@@ -557,8 +557,12 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
       s.queue_peak = std::max(s.queue_peak, ratio);
       peak = std::max(peak, ratio);
     }
-    // Publish the peak since the last TakePressure (a CAS max).
-    const auto permille = static_cast<std::uint32_t>(peak * 1000);
+    PublishPeak(peak);
+  }
+
+  // The peak since the last TakePressure (a CAS max); any thread.
+  void PublishPeak(double ratio) {
+    const auto permille = static_cast<std::uint32_t>(std::clamp(ratio, 0.0, 1.0) * 1000);
     std::uint32_t cur = queue_peak_permille.load(std::memory_order_relaxed);
     while (permille > cur &&
            !queue_peak_permille.compare_exchange_weak(cur, permille, std::memory_order_relaxed)) {
@@ -693,6 +697,7 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
   bool stopped = false;
   // Read from any thread (TakePressure).
   std::atomic<std::uint64_t> kernel_drops{0};
+  std::atomic<std::uint64_t> backlog_drops{0};
   std::atomic<std::uint32_t> queue_peak_permille{0};
   core::RateLimitedLog malformed_log{std::chrono::seconds(1)};
   core::RateLimitedLog unsupported_log{std::chrono::seconds(10)};
@@ -751,8 +756,14 @@ udp::endpoint Receiver::LocalEndpoint(PortRole role) const {
 }
 
 Receiver::SocketPressure Receiver::TakePressure() {
-  return {impl_->kernel_drops.load(std::memory_order_relaxed),
-          impl_->queue_peak_permille.exchange(0, std::memory_order_relaxed) / 1000.0};
+  const std::uint64_t backlog = impl_->backlog_drops.load(std::memory_order_relaxed);
+  return {impl_->kernel_drops.load(std::memory_order_relaxed) + backlog,
+          impl_->queue_peak_permille.exchange(0, std::memory_order_relaxed) / 1000.0, backlog};
+}
+
+void Receiver::ReportBacklog(std::uint64_t dropped_frames, double peak_backlog_ratio) {
+  impl_->backlog_drops.store(dropped_frames, std::memory_order_relaxed);
+  impl_->PublishPeak(peak_backlog_ratio);
 }
 
 }  // namespace aicc::rtp

@@ -110,14 +110,23 @@ class Receiver {
 
   boost::asio::ip::udp::endpoint LocalEndpoint(PortRole role) const;
 
-  // How hard the kernel side is pushing (both ports), for overload control.
-  // Sampled on every release tick from the sockets themselves (SO_MEMINFO).
+  // How hard the media path is pushed, for overload control: the kernel's
+  // side (both ports, sampled on every release tick from the sockets
+  // themselves, SO_MEMINFO) and the consumer's in-process backlog
+  // (ReportBacklog), each counted as pressure the same way.
   struct SocketPressure {
-    std::uint64_t kernel_drops = 0;  // datagrams the kernel dropped (queue full), since Start
-    double peak_queue_ratio = 0;     // fullest receive queue since the last call, 0..1
+    // Datagrams the kernel dropped (queue full) plus decoded frames the
+    // consumer dropped (its backlog full), since Start.
+    std::uint64_t kernel_drops = 0;
+    // Fullest receive queue or consumer backlog since the last call, 0..1.
+    double peak_queue_ratio = 0;
+    std::uint64_t backlog_drops = 0;  // the consumer's share of kernel_drops
   };
   // Thread-safe; each call starts a new peak window.
   SocketPressure TakePressure();
+  // From the Listener: frames it dropped since Start because it fell behind,
+  // and its fullest backlog (0..1) since it last reported. Thread-safe.
+  void ReportBacklog(std::uint64_t dropped_frames, double peak_backlog_ratio);
 
  private:
   struct Impl;

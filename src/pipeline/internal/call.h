@@ -1,10 +1,14 @@
 // One call: its metadata, its two speaker pipelines and its event sequence.
-// Lives on its own strand; the registry posts frames, ticks and the end.
+// Lives on its own strand; the registry hands it frames through a bounded
+// ring (OfferFrame) and posts ticks and the end.
+//
+// Lifetime: a Call keeps its own copies of the registry's deps and options,
+// so its timers and pending handlers may outlive the registry.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <boost/asio/strand.hpp>
-#include <boost/container/small_vector.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -13,18 +17,10 @@
 
 #include "events/call_progress.h"
 #include "pipeline/call_registry.h"
+#include "pipeline/internal/frame_ring.h"
 #include "pipeline/speaker_pipeline.h"
 
 namespace aicc::pipeline {
-
-// A frame copied off the receiver's buffer; 20 ms of slin16 fits inline.
-struct FrameCopy {
-  int sample_rate = 8000;
-  std::uint64_t stream_sample = 0;
-  bool concealed = false;
-  std::chrono::steady_clock::time_point arrival{};
-  boost::container::small_vector<std::int16_t, 640> pcm;
-};
 
 class Call : public std::enable_shared_from_this<Call> {
  public:
@@ -36,9 +32,17 @@ class Call : public std::enable_shared_from_this<Call> {
   const std::string& id() const { return meta_.call_id; }
   boost::asio::strand<boost::asio::any_io_executor>& strand() { return strand_; }
 
+  // From the registry strand (the ring's one producer): queues a copy of the
+  // frame and, unless one is pending, posts a drain to strand(). False when
+  // the call's backlog is full: the frame is dropped (the caller counts it).
+  bool OfferFrame(core::Speaker speaker, const rtp::AudioFrame& frame);
+  // Frames queued and not yet analysed, as a share of the ring (any thread).
+  double BacklogRatio() const {
+    return static_cast<double>(frames_.Size()) / static_cast<double>(frames_.Capacity());
+  }
+
   // All below run on strand().
   void Begin();  // emits metadata_start (unless the call continues)
-  void PushFrame(core::Speaker speaker, const FrameCopy& frame);
   void Tick();
   void SetAgent(const std::string& agent_id);
   // Closes open utterances, waits (bounded) for their text, emits
@@ -54,10 +58,16 @@ class Call : public std::enable_shared_from_this<Call> {
   void Finalize();
   SpeakerPipeline& PipelineFor(core::Speaker speaker);
 
+  // Runs on strand(): analyses every frame queued so far.
+  void DrainFrames();
+
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   CallMeta meta_;
-  const PipelineDeps& deps_;
-  const PipelineOptions& options_;
+  const PipelineDeps deps_;
+  const PipelineOptions options_;
+  // 128 slots: 1.28 s of one speaker's 8 kHz audio waiting for the strand.
+  internal::FrameRing frames_{128};
+  std::atomic<bool> drain_posted_{false};
   // The timeline origin, as wall time (sent, journaled) and on the steady
   // clock (for turn times and total_duration).
   std::chrono::system_clock::time_point origin_wall_;
