@@ -18,8 +18,11 @@
 # Usage: bench/load/capacity.sh BUILD_DIR CALLS [DURATION_S=60] [WARMUP_S=10]
 #   AICC=path: the aicc binary under test (default BUILD_DIR/aicc; the sender
 #   and the backend always come from BUILD_DIR).  SPREAD=off: every stream on
-#   the same phase (as plain `aicc replay` sends).  SHED=off.  KEEP=DIR keeps
-#   the logs, the events and /metrics.
+#   the same phase (as plain `aicc replay` sends).  STAGGER_MS=n: start call k
+#   after k x n ms (default 0: every call starts at once, the harshest start;
+#   10000/CALLS ramps them up over the warm-up and spreads their utterances
+#   over the audio instead of ending every call's utterance together).
+#   SHED=off.  KEEP=DIR keeps the logs, the events and /metrics.
 # Not in CI: it takes DURATION + WARMUP + ~5 s and both cores.
 set -euo pipefail
 build=${1:?build dir}
@@ -67,6 +70,7 @@ spread=(--spread)
 [ "${SPREAD:-on}" = off ] && spread=()
 "$replay_bin" replay "$audio/call1-customer.ulaw.wav" --agent-file "$audio/call1-agent.ulaw.wav" \
   --calls "$calls" --customer-port "$cport" --agent-port "$aport" --loop "${spread[@]}" \
+  --stagger-ms "${STAGGER_MS:-0}" \
   --schedule "$work/schedule.txt" >"$work/replay.log" 2>&1 &
 replay_pid=$!
 sleep "$warmup"
@@ -107,8 +111,8 @@ inproc() {
     END { if (k == 0 || n[k] == 0) { print "n/a"; exit }
           for (i = 1; i <= k; i++) if (n[i] >= q * n[k]) { print b[i]; exit } }'
 }
-printf 'calls=%d streams=%d window=%.1fs (after %ss warm-up) spread=%s load_avg start=[%s] end=[%s]\n' \
-  "$calls" $((calls * 2)) "$secs" "$warmup" "${SPREAD:-on}" "$load_start" "$load_end"
+printf 'calls=%d streams=%d window=%.1fs (after %ss warm-up) spread=%s stagger=%sms load_avg start=[%s] end=[%s]\n' \
+  "$calls" $((calls * 2)) "$secs" "$warmup" "${SPREAD:-on}" "${STAGGER_MS:-0}" "$load_start" "$load_end"
 printf 'packets: received=%s expected~%.0f lost=%s kernel_drops=%s (whole run lost=%s)\n' \
   "$received" "$expected" "$lost" "$kdrops" "$lost_all"
 printf 'vad: silero=%s energy=%s at the end; streams shed: %s in the whole run, %s in the window\n' \
