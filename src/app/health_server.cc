@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "core/logging.h"
+#include "net/listener.h"
 #include "net/url.h"
 
 namespace aicc::app {
@@ -23,12 +24,11 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const core::MetricsRegistry& metrics,
-          std::function<Readiness()> readiness, std::shared_ptr<std::atomic<std::size_t>> open)
+          std::function<Readiness()> readiness, net::Listener::Slot slot)
       : stream_(std::move(socket)),
         metrics_(metrics),
         readiness_(std::move(readiness)),
-        open_(std::move(open)) {}
-  ~Session() { open_->fetch_sub(1, std::memory_order_relaxed); }
+        slot_(std::move(slot)) {}
 
   void Run() { Read(); }
 
@@ -95,81 +95,21 @@ class Session : public std::enable_shared_from_this<Session> {
   http::request<http::string_body> request_;
   const core::MetricsRegistry& metrics_;
   std::function<Readiness()> readiness_;
-  std::shared_ptr<std::atomic<std::size_t>> open_;  // sessions alive, for the cap
+  net::Listener::Slot slot_;  // a place under the listener's cap while alive
 };
-
-// Out of descriptors (or kernel memory) the listening socket stays readable
-// and every accept fails at once: without a pause the loop spins a core.
-bool IsResourceShortage(const beast::error_code& ec) {
-  return ec == boost::system::errc::too_many_files_open ||
-         ec == boost::system::errc::too_many_files_open_in_system ||
-         ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
-}
-constexpr std::chrono::milliseconds kAcceptPause{100};
 
 }  // namespace
 
-struct HealthServer::Impl : std::enable_shared_from_this<Impl> {
+struct HealthServer::Impl {
   Impl(asio::any_io_executor ex, const core::MetricsRegistry& m, std::function<Readiness()> r,
        std::size_t max)
-      : executor(asio::make_strand(ex)),
-        acceptor(executor),
-        pause_timer(executor),
-        metrics(m),
-        readiness(std::move(r)),
-        max_connections(max) {}
+      : executor(std::move(ex)), metrics(m), readiness(std::move(r)), max_connections(max) {}
 
-  void Accept() {
-    acceptor.async_accept(
-        asio::make_strand(executor.get_inner_executor()),
-        [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-          if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
-            return;
-          }
-          if (ec) return self->AcceptFailed(ec);
-          if (self->open->load(std::memory_order_relaxed) >= self->max_connections) {
-            // Over the cap: closed unanswered (a client holding idle
-            // connections loses them to the 30 s read timeout).
-            if (self->cap_log.ShouldLog()) {
-              core::Logger("app")->warn(
-                  "http: {} connections open, the most allowed; closing new ones ({} more "
-                  "suppressed)",
-                  self->max_connections, self->cap_log.Suppressed());
-            }
-            beast::error_code ignored;
-            s.close(ignored);
-          } else {
-            self->open->fetch_add(1, std::memory_order_relaxed);
-            std::make_shared<Session>(std::move(s), self->metrics, self->readiness, self->open)
-                ->Run();
-          }
-          self->Accept();
-        });
-  }
-
-  void AcceptFailed(const beast::error_code& ec) {
-    if (accept_log.ShouldLog()) {
-      core::Logger("app")->error("http: accept failed: {} ({} more suppressed){}", ec.message(),
-                                 accept_log.Suppressed(),
-                                 IsResourceShortage(ec) ? "; pausing accepts for 100 ms" : "");
-    }
-    if (!IsResourceShortage(ec)) return Accept();  // e.g. the peer reset it: next one
-    pause_timer.expires_after(kAcceptPause);
-    pause_timer.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
-      if (wait_ec || !self->acceptor.is_open()) return;
-      self->Accept();
-    });
-  }
-
-  asio::strand<asio::any_io_executor> executor;
-  tcp::acceptor acceptor;
-  asio::steady_timer pause_timer;
+  asio::any_io_executor executor;
   const core::MetricsRegistry& metrics;
   std::function<Readiness()> readiness;
   const std::size_t max_connections;
-  std::shared_ptr<std::atomic<std::size_t>> open = std::make_shared<std::atomic<std::size_t>>(0);
-  core::RateLimitedLog accept_log{std::chrono::seconds(10)};
-  core::RateLimitedLog cap_log{std::chrono::seconds(10)};
+  std::shared_ptr<net::Listener> listener;
 };
 
 HealthServer::HealthServer(asio::any_io_executor ex, const core::MetricsRegistry& metrics,
@@ -181,38 +121,29 @@ HealthServer::~HealthServer() { Stop(); }
 boost::system::result<void, std::string> HealthServer::Start(const std::string& host_port) {
   const auto parsed = net::ParseHostPort(host_port);
   if (!parsed) return "http.listen: " + parsed.error().message;
-  const std::string& host = parsed->host;
-  const std::uint16_t port = parsed->port;
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) return "http.listen: '" + host + "' is not an IP address";
-  const tcp::endpoint ep(address, port);
-  auto& acceptor = impl_->acceptor;
-  acceptor.open(ep.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(ep, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return "http.listen: cannot listen on " + host_port + ": " + ec.message();
-  if (!address.is_loopback()) {
+  auto listener = net::Listener::Open(impl_->executor, *parsed,
+                                      {.name = "http", .max_connections = impl_->max_connections});
+  if (!listener) return "http.listen: " + listener.error();
+  impl_->listener = *listener;
+  if (!impl_->listener->local_endpoint().address().is_loopback()) {
     core::Logger("app")->warn(
         "metrics/health endpoint listens on {} beyond loopback; restrict it with a firewall",
         host_port);
   }
-  asio::dispatch(impl_->executor, [impl = impl_] { impl->Accept(); });
+  // The callback holds the parts it needs, not the server.
+  impl_->listener->Start([&metrics = impl_->metrics, readiness = impl_->readiness](
+                             tcp::socket socket, net::Listener::Slot slot) {
+    std::make_shared<Session>(std::move(socket), metrics, readiness, std::move(slot))->Run();
+  });
   return {};
 }
 
 void HealthServer::Stop() {
-  asio::dispatch(impl_->executor, [impl = impl_] {
-    beast::error_code ec;
-    impl->acceptor.close(ec);
-    impl->pause_timer.cancel();
-  });
+  if (impl_->listener) impl_->listener->Stop();
 }
 
 tcp::endpoint HealthServer::LocalEndpoint() const {
-  beast::error_code ec;
-  return impl_->acceptor.local_endpoint(ec);
+  return impl_->listener ? impl_->listener->local_endpoint() : tcp::endpoint{};
 }
 
 }  // namespace aicc::app

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/logging.h"
+#include "net/listener.h"
 #include "net/tls.h"
 #include "sink/jwt.h"
 
@@ -32,13 +33,13 @@ using asio::use_awaitable;
 
 struct SinkServer::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor ex, SinkServerOptions o, OnMessage cb)
-      : strand(asio::make_strand(ex)),
-        acceptor(strand),
-        options(std::move(o)),
-        on_message(std::move(cb)) {}
+      : strand(asio::make_strand(ex)), options(std::move(o)), on_message(std::move(cb)) {}
 
+  // `slot` keeps the connection's place under the listener's cap.
   template <typename WsStream>
-  static awaitable<void> Session(std::shared_ptr<Impl> self, std::shared_ptr<WsStream> ws) {
+  static awaitable<void> Session(std::shared_ptr<Impl> self, std::shared_ptr<WsStream> ws,
+                                 net::Listener::Slot slot) {
+    (void)slot;
     auto& lowest = beast::get_lowest_layer(*ws);
     if constexpr (!std::is_same_v<WsStream, websocket::stream<beast::tcp_stream>>) {
       lowest.expires_after(std::chrono::seconds(10));
@@ -107,17 +108,7 @@ struct SinkServer::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  void Accept() {
-    acceptor.async_accept(
-        asio::make_strand(strand.get_inner_executor()),
-        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
-          if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-          if (!ec) self->Serve(std::move(socket));
-          self->Accept();
-        });
-  }
-
-  void Serve(tcp::socket socket) {
+  void Serve(tcp::socket socket, net::Listener::Slot slot) {
     ++stats.connections;
     if (options.refuse) {
       boost::system::error_code ec;
@@ -131,16 +122,16 @@ struct SinkServer::Impl : std::enable_shared_from_this<Impl> {
     if (tls) {
       using Ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
       auto ws = std::make_shared<Ws>(beast::tcp_stream(std::move(socket)), *tls);
-      asio::co_spawn(ex, Session<Ws>(shared_from_this(), ws), on_done);
+      asio::co_spawn(ex, Session<Ws>(shared_from_this(), ws, std::move(slot)), on_done);
     } else {
       using Ws = websocket::stream<beast::tcp_stream>;
       auto ws = std::make_shared<Ws>(beast::tcp_stream(std::move(socket)));
-      asio::co_spawn(ex, Session<Ws>(shared_from_this(), ws), on_done);
+      asio::co_spawn(ex, Session<Ws>(shared_from_this(), ws, std::move(slot)), on_done);
     }
   }
 
   asio::strand<asio::any_io_executor> strand;
-  tcp::acceptor acceptor;
+  std::shared_ptr<net::Listener> listener;
   SinkServerOptions options;
   OnMessage on_message;
   std::shared_ptr<asio::ssl::context> tls;
@@ -164,30 +155,23 @@ boost::system::result<std::uint16_t, std::string> SinkServer::Start(const std::s
     if (!ctx) return ctx.error();
     impl_->tls = *ctx;
   }
-  boost::system::error_code ec;
-  const auto addr = asio::ip::make_address(address, ec);
-  if (ec) return "'" + address + "' is not an IP address";
-  const tcp::endpoint ep(addr, port);
-  auto& a = impl_->acceptor;
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(ep, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    boost::system::error_code ignored;
-    a.close(ignored);  // so that Start may be tried again
-    return "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message();
-  }
-  const auto bound = a.local_endpoint(ec).port();
-  asio::post(impl_->strand, [impl = impl_] { impl->Accept(); });
-  return bound;
+  if (impl_->listener) impl_->listener->Stop();
+  // A debugging and test tool: many clients at once are fine, but not
+  // unbounded.
+  auto listener =
+      net::Listener::Open(impl_->strand.get_inner_executor(), net::HostPort{address, port},
+                          {.name = "sink server", .max_connections = 1024});
+  if (!listener) return listener.error();
+  impl_->listener = *listener;
+  impl_->listener->Start(
+      [weak = std::weak_ptr<Impl>(impl_)](tcp::socket socket, net::Listener::Slot slot) {
+        if (auto self = weak.lock()) self->Serve(std::move(socket), std::move(slot));
+      });
+  return impl_->listener->local_endpoint().port();
 }
 
 void SinkServer::Stop() {
-  asio::post(impl_->strand, [impl = impl_] {
-    boost::system::error_code ec;
-    impl->acceptor.close(ec);
-  });
+  if (impl_->listener) impl_->listener->Stop();
 }
 
 SinkServerStats SinkServer::stats() const {
