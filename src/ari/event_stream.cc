@@ -16,6 +16,7 @@
 #include "ari/rest_client.h"
 #include "core/logging.h"
 #include "net/backoff.h"
+#include "net/connect.h"
 
 namespace aicc::ari {
 namespace asio = boost::asio;
@@ -79,18 +80,13 @@ struct EventStream::Impl : std::enable_shared_from_this<Impl> {
 };
 
 awaitable<std::string> EventStream::Impl::Session() {
-  tcp::resolver resolver(strand);
-  auto [rec, results] = co_await resolver.async_resolve(
-      options.endpoint.host, std::to_string(options.endpoint.port), kAsTuple);
-  if (rec) co_return "resolve: " + rec.message();
   if (stopping) co_return "stopped";
   auto stream = std::make_shared<Ws>(strand);
   ws = stream;
   auto& tcp_layer = beast::get_lowest_layer(*stream);
-  tcp_layer.expires_after(options.connect_timeout);
-  auto [cec, ep] = co_await tcp_layer.async_connect(results, kAsTuple);
-  if (cec) co_return "connect: " + cec.message();
-  tcp_layer.socket().set_option(tcp::no_delay(true));
+  const auto peer = co_await net::ConnectTcp(
+      tcp_layer, options.endpoint, std::chrono::steady_clock::now() + options.connect_timeout);
+  if (!peer) co_return "connect: " + peer.error().message();
   tcp_layer.expires_never();
 
   websocket::stream_base::timeout timeouts{};

@@ -16,6 +16,7 @@
 
 #include "ari/model.h"
 #include "core/logging.h"
+#include "net/connect.h"
 
 namespace aicc::ari {
 namespace asio = boost::asio;
@@ -254,19 +255,14 @@ void RestClient::Impl::Release(ConnPtr conn, bool reusable) {
 
 awaitable<boost::system::error_code> RestClient::Impl::Connect(Conn& conn,
                                                                Clock::time_point deadline) {
-  tcp::resolver resolver(strand);
-  auto [rec, results] = co_await resolver.async_resolve(
-      options.endpoint.host, std::to_string(options.endpoint.port), kAsTuple);
-  if (rec) co_return rec;
-  conn.stream.expires_at(deadline);
-  auto [cec, ep] = co_await conn.stream.async_connect(results, kAsTuple);
-  if (cec) co_return cec;
-  conn.stream.socket().set_option(tcp::no_delay(true));
+  // The request's deadline stays on the stream.
+  const auto peer = co_await net::ConnectTcp(conn.stream, options.endpoint, deadline);
+  if (!peer) co_return peer.error();
   conn.used = false;
   conn.buffer.clear();
   {
     std::lock_guard lock(peer_mutex);
-    peer_address = ep.address().to_string();
+    peer_address = peer->address().to_string();
   }
   co_return boost::system::error_code{};
 }

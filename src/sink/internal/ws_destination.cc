@@ -24,6 +24,7 @@
 
 #include "core/logging.h"
 #include "net/backoff.h"
+#include "net/connect.h"
 #include "sink/jwt.h"
 
 namespace aicc::sink::internal {
@@ -171,9 +172,6 @@ class WsDestination final : public Destination, public std::enable_shared_from_t
   template <typename WsStream>
   awaitable<void> Serve() {
     auto ex = co_await asio::this_coro::executor;
-    tcp::resolver resolver(ex);
-    const auto results = co_await resolver.async_resolve(
-        endpoint_.host, std::to_string(endpoint_.port), use_awaitable);
     // Shared with the reader coroutine, which may finish after Serve.
     std::shared_ptr<WsStream> ws;
     if constexpr (std::is_same_v<WsStream, websocket::stream<beast::tcp_stream>>) {
@@ -182,17 +180,14 @@ class WsDestination final : public Destination, public std::enable_shared_from_t
       ws = std::make_shared<WsStream>(ex, *tls_);
     }
     auto& tcp_layer = beast::get_lowest_layer(*ws);
-    tcp_layer.expires_after(std::chrono::seconds(10));
-    co_await tcp_layer.async_connect(results, use_awaitable);
-    // Events are small and latency matters: no Nagle delay.
-    tcp_layer.socket().set_option(tcp::no_delay(true));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    if (auto peer = co_await net::ConnectTcp(tcp_layer, endpoint_, deadline); !peer) {
+      throw boost::system::system_error(peer.error());
+    }
     if constexpr (!std::is_same_v<WsStream, websocket::stream<beast::tcp_stream>>) {
-      // SNI and host name verification.
-      if (!SSL_set_tlsext_host_name(ws->next_layer().native_handle(), endpoint_.host.c_str())) {
-        throw std::runtime_error("cannot set TLS SNI");
+      if (auto ec = co_await net::HandshakeTls(ws->next_layer(), endpoint_.host, deadline)) {
+        throw boost::system::system_error(ec);
       }
-      ws->next_layer().set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
-      co_await ws->next_layer().async_handshake(asio::ssl::stream_base::client, use_awaitable);
     }
     tcp_layer.expires_never();
     // Pings keep idle proxies from cutting the connection; a peer silent
