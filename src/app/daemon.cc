@@ -369,10 +369,10 @@ void Daemon::Impl::GuardAgainstOverload() {
     auto log = core::Logger("vad");
     if (overload_guard->shedding()) {
       log->warn(
-          "overload: the media path is falling behind ({} RTP datagrams dropped by the kernel so "
-          "far, receive queue {:.0f}% full); moving streams from Silero to the energy VAD: at "
-          "most {} of {} on Silero",
-          pressure.kernel_drops, pressure.peak_queue_ratio * 100, budget,
+          "overload: the media path is falling behind ({} RTP datagrams or frames dropped so far, "
+          "{} of them queued for a call; receive queue or call backlog {:.0f}% full); moving "
+          "streams from Silero to the energy VAD: at most {} of {} on Silero",
+          pressure.kernel_drops, pressure.backlog_drops, pressure.peak_queue_ratio * 100, budget,
           before.primary + before.fallback);
     } else {
       log->info("overload over: streams move back to Silero (limit {})",

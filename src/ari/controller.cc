@@ -55,7 +55,7 @@ std::optional<std::string> ValidateOptions(const ControllerOptions& o) {
   auto url = net::ParseEndpoint(o.url);
   if (!url) {
     return fmt::format("ari.url = '{}': {} (an http:// URL such as http://127.0.0.1:8088/ari)",
-                       o.url, url.error().message);
+                       net::RedactUrl(o.url), url.error().message);
   }
   if (url->scheme != "http") {
     return fmt::format(

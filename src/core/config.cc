@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <functional>
 
+#include "core/redact.h"
+
 extern char** environ;
 
 namespace aicc::core {
@@ -187,7 +189,10 @@ Environment ProcessEnvironment() {
 
 std::optional<std::string> ValidateSetting(const SettingSpec& spec, std::string_view value) {
   const auto fail = [&](const std::string& allowed) {
-    const std::string shown = spec.type == SettingType::kSecret ? "***" : std::string(value);
+    // A URL may carry credentials (user:password@, ?token=): never echo them.
+    const std::string shown = spec.type == SettingType::kSecret             ? "***"
+                              : value.find("://") != std::string_view::npos ? RedactUrl(value)
+                                                                            : std::string(value);
     return fmt::format("invalid setting {}: value '{}' is not allowed; expected {}", spec.name,
                        shown, allowed);
   };
@@ -219,7 +224,7 @@ std::optional<std::string> ValidateSetting(const SettingSpec& spec, std::string_
         for (const auto& item : SplitList(value)) {
           if (auto allowed = spec.validate(item)) {
             return fmt::format("invalid setting {}: value '{}' is not allowed; expected {}",
-                               spec.name, item, *allowed);
+                               spec.name, RedactUrl(item), *allowed);
           }
         }
       }

@@ -7,72 +7,10 @@
 
 namespace aicc::net {
 
-namespace {
-
-// `k1=v1&k2` -> `k1=***&k2`.
-std::string MaskQuery(std::string_view query) {
-  std::string out;
-  std::size_t start = 0;
-  while (start <= query.size()) {
-    auto end = query.find('&', start);
-    if (end == std::string_view::npos) end = query.size();
-    const std::string_view item = query.substr(start, end - start);
-    const auto eq = item.find('=');
-    out += eq == std::string_view::npos ? item : item.substr(0, eq + 1);
-    if (eq != std::string_view::npos) out += "***";
-    if (end < query.size()) out += '&';
-    start = end + 1;
-  }
-  return out;
-}
-
-// path?query#fragment -> path?masked query
-std::string MaskTarget(std::string_view target) {
-  target = target.substr(0, target.find('#'));
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return std::string(target);
-  return std::string(target.substr(0, q + 1)) + MaskQuery(target.substr(q + 1));
-}
-
-}  // namespace
-
 std::string Endpoint::Redacted() const {
   const bool v6 = host.find(':') != std::string::npos;
   return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) +
-         MaskTarget(target);
-}
-
-std::string RedactUrl(std::string_view url) {
-  // Plain string work rather than Boost.URL: an invalid URL must be
-  // redacted too (it is printed in the error that rejects it).
-  std::size_t authority = 0;
-  if (const auto scheme_end = url.find("://"); scheme_end != std::string_view::npos) {
-    authority = scheme_end + 3;
-  }
-  const auto authority_end = std::min(url.find_first_of("/?#", authority), url.size());
-  std::string out(url.substr(0, authority));
-  const std::string_view host_part = url.substr(authority, authority_end - authority);
-  if (const auto at = host_part.rfind('@'); at != std::string_view::npos) {
-    out += "***@";
-    out += host_part.substr(at + 1);
-  } else {
-    out += host_part;
-  }
-  out += MaskTarget(url.substr(authority_end));
-  return out;
-}
-
-std::string RedactUrlList(std::string_view urls) {
-  std::string out;
-  std::size_t start = 0;
-  while (start <= urls.size()) {
-    auto end = urls.find(',', start);
-    if (end == std::string_view::npos) end = urls.size();
-    out += RedactUrl(urls.substr(start, end - start));
-    if (end < urls.size()) out += ',';
-    start = end + 1;
-  }
-  return out;
+         core::MaskUrlTarget(target);
 }
 
 boost::system::result<HostPort, UrlError> ParseHostPort(std::string_view text) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/redact.h"
+
 namespace aicc::net {
 
 struct Endpoint {
@@ -30,15 +32,10 @@ struct UrlError {
 };
 boost::system::result<Endpoint, UrlError> ParseEndpoint(std::string_view url);
 
-// The one redaction of URLs for logs, metrics labels and `aicc config`: the
-// userinfo (`user:password@`) becomes `***@`, the value of every query
-// parameter becomes `***` (backends take tokens as `?token=`, `?key=`,
-// `?access_token=`, ...; masking all values needs no list of names), and a
-// fragment is dropped. Text that is not a URL is handled the same way, as
-// far as it has those parts, so an invalid setting is still safe to print.
-std::string RedactUrl(std::string_view url);
-// RedactUrl on each item of a comma-separated list (`sink.urls` as set).
-std::string RedactUrlList(std::string_view urls);
+// The one redaction of URLs (core/redact.h; core's configuration errors use it
+// too), under the name the network code knows it by.
+using core::RedactUrl;
+using core::RedactUrlList;
 
 // "host:port" or "[v6 address]:port" with a port in [0, 65535] (0: any free
 // port, for listeners). Errors say what is wrong; nothing wraps around.

@@ -147,6 +147,28 @@ TEST(ConfigTest, SecretsAreNeverEchoed) {
   EXPECT_NE(cfg.Describe().find("ari.password = ***"), std::string::npos);
 }
 
+// An invalid URL setting is named in its error, but its credentials are not
+// (the error goes to the log and the terminal).
+TEST(ConfigTest, InvalidUrlsAreEchoedWithoutCredentials) {
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"ARI_URL", "ftp://asterisk:pa55w0rd@host:8088/ari"},
+      {"AICC_WS_URL", "http://backend:9000/events?token=s3cret"},
+      {"AICC_WS_URL", "ws://ok:9000/,https://user:s3cret@backend:9000/"},
+  };
+  for (const auto& [env, value] : rows) {
+    SCOPED_TRACE(env + "=" + value);
+    try {
+      Config::Load({}, {{env, value}}, std::nullopt);
+      ADD_FAILURE() << "no error";
+    } catch (const ConfigError& e) {
+      const std::string msg = e.what();
+      EXPECT_EQ(msg.find("pa55w0rd"), std::string::npos) << msg;
+      EXPECT_EQ(msg.find("s3cret"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("***"), std::string::npos) << msg;
+    }
+  }
+}
+
 TEST(ConfigTest, FileErrors) {
   EXPECT_THROW(Config::Load({}, {}, WriteToml("[media\n")), ConfigError);
   try {
