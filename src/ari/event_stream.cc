@@ -17,6 +17,7 @@
 #include "core/logging.h"
 #include "net/backoff.h"
 #include "net/connect.h"
+#include "net/websocket.h"
 
 namespace aicc::ari {
 namespace asio = boost::asio;
@@ -89,32 +90,20 @@ awaitable<std::string> EventStream::Impl::Session() {
   if (!peer) co_return "connect: " + peer.error().message();
   tcp_layer.expires_never();
 
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = options.connect_timeout;
-  timeouts.idle_timeout = options.idle_timeout;
-  timeouts.keep_alive_pings = true;
-  stream->set_option(timeouts);
   stream->read_message_max(options.max_frame_bytes);
-  std::string authorization;
+  net::WebSocketClientOptions ws_options{.handshake_timeout = options.connect_timeout,
+                                         .idle_timeout = options.idle_timeout,
+                                         .authorization = {}};
   if (!options.username.empty())
-    authorization = BasicAuthorization(options.username, options.password);
-  stream->set_option(
-      websocket::stream_base::decorator([authorization](websocket::request_type& req) {
-        req.set(beast::http::field::user_agent, "aicc");
-        if (!authorization.empty()) req.set(beast::http::field::authorization, authorization);
-      }));
-  websocket::response_type response;
-  const std::string host = fmt::format("{}:{}", options.endpoint.host, options.endpoint.port);
-  auto [hec] = co_await stream->async_handshake(response, host, options.endpoint.target, kAsTuple);
-  if (hec) {
-    if (response.result_int() == 401) {
+    ws_options.authorization = BasicAuthorization(options.username, options.password);
+  if (auto failed = co_await net::HandshakeWebSocket(*stream, options.endpoint, ws_options)) {
+    if (failed->http_status == 401) {
       co_return fmt::format("ARI refused the credentials of user '{}' (401)", options.username);
     }
-    if (response.result_int() != 0) {
-      co_return fmt::format("handshake: HTTP {} {}", response.result_int(),
-                            std::string(response.reason()));
+    if (failed->http_status != 0) {
+      co_return fmt::format("handshake: HTTP {} {}", failed->http_status, failed->reason);
     }
-    co_return "handshake: " + hec.message();
+    co_return "handshake: " + failed->code.message();
   }
   if (stopping) co_return "stopped";
   connected = true;

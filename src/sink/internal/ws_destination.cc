@@ -25,6 +25,7 @@
 #include "core/logging.h"
 #include "net/backoff.h"
 #include "net/connect.h"
+#include "net/websocket.h"
 #include "sink/jwt.h"
 
 namespace aicc::sink::internal {
@@ -192,26 +193,20 @@ class WsDestination final : public Destination, public std::enable_shared_from_t
     tcp_layer.expires_never();
     // Pings keep idle proxies from cutting the connection; a peer silent
     // for twice the interval is dead.
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(10);
-    timeouts.idle_timeout = owner_->options.ping_interval;
-    timeouts.keep_alive_pings = true;
-    ws->set_option(timeouts);
-    std::string authorization;
+    net::WebSocketClientOptions ws_options{.handshake_timeout = std::chrono::seconds(10),
+                                           .idle_timeout = owner_->options.ping_interval,
+                                           .authorization = {}};
     if (!owner_->options.jwt.secret.empty()) {
       if (!token_ || token_->expires - std::chrono::system_clock::now() < std::chrono::minutes(5)) {
         auto t = MakeToken(owner_->options.jwt, std::chrono::system_clock::now());
         if (!t) throw std::runtime_error("JWT: " + t.error().message);
         token_ = *t;
       }
-      authorization = "Bearer " + token_->value;
+      ws_options.authorization = "Bearer " + token_->value;
     }
-    ws->set_option(websocket::stream_base::decorator([authorization](websocket::request_type& req) {
-      req.set(beast::http::field::user_agent, "aicc");
-      if (!authorization.empty()) req.set(beast::http::field::authorization, authorization);
-    }));
-    std::string host = endpoint_.host + ":" + std::to_string(endpoint_.port);
-    co_await ws->async_handshake(host, endpoint_.target, use_awaitable);
+    if (auto failed = co_await net::HandshakeWebSocket(*ws, endpoint_, ws_options)) {
+      throw boost::system::system_error(failed->code);
+    }
     ws->text(true);
     SetConnected(true);
     connected_at_ = std::chrono::steady_clock::now();
