@@ -71,19 +71,17 @@ int DecodeUlaw(std::uint8_t u) {
   return (u & 0x80) ? (0x84 - t) : (t - 0x84);
 }
 
-// Google-like endpointing for FakeSpeechOptions::final_on_pause: 10 ms
-// frames, speech above a mean absolute level, a final once the silence after
-// speech lasts `pause`.
-class PauseEndpointer {
+// The fakes' voice detector: the stream's audio (μ-law or 16-bit little
+// endian) cut into 10 ms frames, voiced when their mean absolute level is
+// above 300. Keeps a partial frame across Feed calls.
+class VoicedFrames {
  public:
-  PauseEndpointer(std::chrono::milliseconds pause, int rate, int bps)
-      : pause_frames_(pause.count() / 10), frame_(rate / 100), bps_(bps) {}
+  VoicedFrames(int rate, int bps) : frame_(rate / 100), bps_(bps) {}
 
-  // Feeds audio; returns the end offsets (ms, stream-relative) of the
-  // stretches of speech that a long enough pause has closed.
-  std::vector<std::int64_t> Feed(const std::string& audio) {
-    std::vector<std::int64_t> ends;
-    if (pause_frames_ <= 0 || frame_ <= 0) return ends;
+  // Calls on_frame(voiced) for every 10 ms frame completed by `audio`.
+  template <typename OnFrame>
+  void Feed(const std::string& audio, OnFrame&& on_frame) {
+    if (frame_ <= 0) return;
     for (std::size_t i = 0; i + static_cast<std::size_t>(bps_) <= audio.size();
          i += static_cast<std::size_t>(bps_)) {
       int v;
@@ -95,9 +93,34 @@ class PauseEndpointer {
       }
       sum_ += std::abs(v);
       if (++n_ < frame_) continue;
-      const bool speech = sum_ / n_ > 300;
+      const bool voiced = sum_ / n_ > 300;
       sum_ = 0;
       n_ = 0;
+      on_frame(voiced);
+    }
+  }
+
+ private:
+  int frame_;
+  int bps_;
+  std::int64_t sum_ = 0;
+  int n_ = 0;
+};
+
+// Google-like endpointing for FakeSpeechOptions::final_on_pause: 10 ms
+// frames, speech above a mean absolute level, a final once the silence after
+// speech lasts `pause`.
+class PauseEndpointer {
+ public:
+  PauseEndpointer(std::chrono::milliseconds pause, int rate, int bps)
+      : pause_frames_(pause.count() / 10), voiced_(rate, bps) {}
+
+  // Feeds audio; returns the end offsets (ms, stream-relative) of the
+  // stretches of speech that a long enough pause has closed.
+  std::vector<std::int64_t> Feed(const std::string& audio) {
+    std::vector<std::int64_t> ends;
+    if (pause_frames_ <= 0) return ends;
+    voiced_.Feed(audio, [&](bool speech) {
       ++frames_;
       if (speech) {
         in_speech_ = true;
@@ -107,7 +130,7 @@ class PauseEndpointer {
         in_speech_ = false;
         ends.push_back(speech_end_ms_);
       }
-    }
+    });
     return ends;
   }
   // At WritesDone: the end of speech not yet closed by a pause.
@@ -119,10 +142,7 @@ class PauseEndpointer {
 
  private:
   std::int64_t pause_frames_;
-  int frame_;
-  int bps_;
-  std::int64_t sum_ = 0;
-  int n_ = 0;
+  VoicedFrames voiced_;
   std::int64_t frames_ = 0;
   bool in_speech_ = false;
   std::int64_t silent_ = 0;
@@ -165,8 +185,7 @@ class TimingModel {
               int bps, bool activity_events)
       : t_(t),
         next_segment_(next_segment),
-        frame_(rate / 100),
-        bps_(bps),
+        voiced_(rate, bps),
         activity_events_(activity_events),
         rng_(t.seed * 7919u + static_cast<unsigned>(stream)) {
     ScheduleInterim();
@@ -174,22 +193,7 @@ class TimingModel {
 
   std::vector<speech::StreamingRecognizeResponse> Feed(const std::string& audio) {
     std::vector<speech::StreamingRecognizeResponse> out;
-    if (frame_ <= 0) return out;
-    for (std::size_t i = 0; i + static_cast<std::size_t>(bps_) <= audio.size();
-         i += static_cast<std::size_t>(bps_)) {
-      int v;
-      if (bps_ == 1) {
-        v = DecodeUlaw(static_cast<std::uint8_t>(audio[i]));
-      } else {
-        v = static_cast<std::int16_t>(static_cast<std::uint16_t>(
-            static_cast<std::uint8_t>(audio[i]) | (static_cast<std::uint8_t>(audio[i + 1]) << 8)));
-      }
-      sum_ += std::abs(v);
-      if (++n_ < frame_) continue;
-      Frame(sum_ / n_ > 300, out);
-      sum_ = 0;
-      n_ = 0;
-    }
+    voiced_.Feed(audio, [&](bool speech) { Frame(speech, out); });
     return out;
   }
 
@@ -302,12 +306,9 @@ class TimingModel {
 
   const Timing& t_;
   std::atomic<std::size_t>& next_segment_;
-  int frame_;
-  int bps_;
+  VoicedFrames voiced_;
   bool activity_events_;
   std::mt19937 rng_;
-  std::int64_t sum_ = 0;
-  int n_ = 0;
   std::int64_t ms_ = 0;  // received audio
   std::int64_t next_interim_ms_ = 0;
   bool in_stretch_ = false;
