@@ -32,33 +32,28 @@ warmup=${4:-10}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 aicc=${AICC:-$build/aicc}
 replay_bin="$build/aicc"
-backend_bin="$build/bench/bench_load_backend"
 audio="$root/.cache/audio"
 [ -f "$audio/call1-customer.ulaw.wav" ] || "$root/scripts/make-audio.sh"
 work=$(mktemp -d)
-aicc_pid= backend_pid= replay_pid=
+aicc_pid='' backend_pid='' replay_pid=''
 cleanup() {
+  # Unquoted on purpose: a process never started (empty) is no argument.
+  # shellcheck disable=SC2086
   kill $replay_pid $aicc_pid $backend_pid 2>/dev/null || true
   wait 2>/dev/null || true
-  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$work"/* "$KEEP"/ 2>/dev/null || true; fi
+  if [ -n "${KEEP:-}" ]; then
+    mkdir -p "$KEEP"
+    cp "$work"/* "$KEEP"/ 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-base=$((20000 + RANDOM % 20000))
-cport=$base; aport=$((base + 1)); hport=$((base + 2)); bport=$((base + 3))
-"$backend_bin" "$bport" >"$work/events.jsonl" &
-backend_pid=$!
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# shellcheck source=bench/load/lib.sh
+. "$root/bench/load/lib.sh"
 # Info log: the "stream from <addr>:<port>" lines map each call to its streams.
-"$aicc" run --no-ari --stt none --vad silero --log-level info \
-  --set media.bind_address=127.0.0.1 --set "media.customer_port=$cport" --set "media.agent_port=$aport" \
-  --set "http.listen=127.0.0.1:$hport" --set "sink.urls=ws://127.0.0.1:$bport/e" \
-  --set "sink.journal_dir=$work/journal" --set pipeline.call_idle_timeout_sec=5 \
-  --set media.max_new_streams_per_second=0 --set media.max_new_streams_per_second_per_address=0 \
-  --set "vad.shed_on_overload=$([ "${SHED:-on}" = off ] && echo false || echo true)" 2>"$work/aicc.log" &
-aicc_pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/readyz" >/dev/null && break; sleep 0.1; done
+start_backend_and_aicc "$build" "$aicc" "$work" "$work/events.jsonl" info \
+  --set "vad.shed_on_overload=$([ "${SHED:-on}" = off ] && echo false || echo true)"
 
 ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }

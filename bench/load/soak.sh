@@ -17,26 +17,18 @@ aicc=${AICC:-$build/aicc}
 audio="$root/.cache/audio"
 [ -f "$audio/call1-customer.ulaw.wav" ] || "$root/scripts/make-audio.sh"
 work=$(mktemp -d)
-aicc_pid= backend_pid= replay_pid=
+aicc_pid='' backend_pid='' replay_pid=''
 cleanup() {
+  # Unquoted on purpose: a process never started (empty) is no argument.
+  # shellcheck disable=SC2086
   kill $replay_pid $aicc_pid $backend_pid 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-base=$((20000 + RANDOM % 20000))
-cport=$base; aport=$((base + 1)); hport=$((base + 2)); bport=$((base + 3))
-"$build/bench/bench_load_backend" "$bport" >/dev/null &
-backend_pid=$!
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-"$aicc" run --no-ari --stt none --vad silero --log-level warn \
-  --set media.bind_address=127.0.0.1 --set "media.customer_port=$cport" --set "media.agent_port=$aport" \
-  --set "http.listen=127.0.0.1:$hport" --set "sink.urls=ws://127.0.0.1:$bport/e" \
-  --set "sink.journal_dir=$work/journal" --set pipeline.call_idle_timeout_sec=5 \
-  --set media.max_new_streams_per_second=0 --set media.max_new_streams_per_second_per_address=0 \
-  2>"$work/aicc.log" &
-aicc_pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/readyz" >/dev/null && break; sleep 0.1; done
+# shellcheck source=bench/load/lib.sh
+. "$root/bench/load/lib.sh"
+start_backend_and_aicc "$build" "$aicc" "$work" /dev/null warn
 "$build/aicc" replay "$audio/call1-customer.ulaw.wav" --agent-file "$audio/call1-agent.ulaw.wav" \
   --calls "$calls" --customer-port "$cport" --agent-port "$aport" --loop --spread >/dev/null 2>&1 &
 replay_pid=$!
