@@ -1,5 +1,7 @@
 #include "ari/rest_client.h"
 
+#include <openssl/evp.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,7 +11,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 #include <deque>
 #include <mutex>
@@ -43,37 +47,6 @@ std::string LoggableTarget(const std::string& target) {
 
 constexpr auto kAsTuple = asio::as_tuple(use_awaitable);
 
-std::string Base64(std::string_view in) {
-  static constexpr char kTable[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += kTable[(v >> 18) & 63];
-    out += kTable[(v >> 12) & 63];
-    out += kTable[(v >> 6) & 63];
-    out += kTable[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += kTable[(v >> 18) & 63];
-    out += kTable[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    const unsigned v =
-        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += kTable[(v >> 18) & 63];
-    out += kTable[(v >> 12) & 63];
-    out += kTable[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
 http::verb VerbOf(Method m) {
   switch (m) {
     case Method::kGet:
@@ -101,7 +74,13 @@ std::string BasicAuthorization(std::string_view user, std::string_view password)
   std::string credentials(user);
   credentials += ':';
   credentials += password;
-  return "Basic " + Base64(credentials);
+  // EVP_EncodeBlock writes 4 characters per 3 bytes, then a NUL.
+  std::string encoded(4 * ((credentials.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                reinterpret_cast<const unsigned char*>(credentials.data()),
+                                static_cast<int>(credentials.size()));
+  encoded.resize(static_cast<std::size_t>(n));
+  return "Basic " + encoded;
 }
 
 std::string_view ToString(Method m) {
@@ -119,20 +98,8 @@ std::string_view ToString(Method m) {
 }
 
 std::string PercentEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  // RFC 3986 unreserved characters stay, everything else is %XX.
+  return boost::urls::encode(value, boost::urls::unreserved_chars);
 }
 
 std::string BuildTarget(std::string_view prefix, std::string_view path, const Query& query) {

@@ -228,6 +228,13 @@ TEST(RestClient, TargetsAndAuth) {
             "/ari/channels?endpoint=PJSIP%2Fagent01&app=a%20b");
   EXPECT_EQ(PercentEncode("127.0.0.1:12345"), "127.0.0.1%3A12345");
   EXPECT_EQ(BasicAuthorization("aicc", "secret"), "Basic YWljYzpzZWNyZXQ=");
+  // Every padding case (credentials of 3n, 3n+1 and 3n+2 bytes) and UTF-8.
+  EXPECT_EQ(BasicAuthorization("a", "b"), "Basic YTpi");
+  EXPECT_EQ(BasicAuthorization("ab", "c"), "Basic YWI6Yw==");
+  EXPECT_EQ(BasicAuthorization("ab", "cd"), "Basic YWI6Y2Q=");
+  EXPECT_EQ(BasicAuthorization("", ""), "Basic Og==");
+  EXPECT_EQ(PercentEncode("상담원 01~_.-"), "%EC%83%81%EB%8B%B4%EC%9B%90%2001~_.-");
+  EXPECT_EQ(PercentEncode(""), "");
 }
 
 }  // namespace
