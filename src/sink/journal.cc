@@ -242,8 +242,10 @@ void Journal::DropOldestSegment(std::vector<Drop>* drops) {
   for (auto& [name, cursor] : cursors_) {
     if (cursor >= first_index_) continue;
     if (drops) {
+      // Clang 14 (the fuzz build) cannot capture a structured binding.
+      const std::string& destination = name;
       auto it = std::find_if(drops->begin(), drops->end(),
-                             [&](const Drop& d) { return d.destination == name; });
+                             [&](const Drop& d) { return d.destination == destination; });
       if (it == drops->end()) it = drops->insert(drops->end(), Drop{name, 0});
       it->records += first_index_ - cursor;
     }
