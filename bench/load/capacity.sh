@@ -35,12 +35,10 @@ replay_bin="$build/aicc"
 audio="$root/.cache/audio"
 [ -f "$audio/call1-customer.ulaw.wav" ] || "$root/scripts/make-audio.sh"
 work=$(mktemp -d)
-aicc_pid='' backend_pid='' replay_pid=''
+# shellcheck source=bench/load/lib.sh
+. "$root/bench/load/lib.sh"
 cleanup() {
-  # Unquoted on purpose: a process never started (empty) is no argument.
-  # shellcheck disable=SC2086
-  kill $replay_pid $aicc_pid $backend_pid 2>/dev/null || true
-  wait 2>/dev/null || true
+  stop_load
   if [ -n "${KEEP:-}" ]; then
     mkdir -p "$KEEP"
     cp "$work"/* "$KEEP"/ 2>/dev/null || true
@@ -49,8 +47,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck source=bench/load/lib.sh
-. "$root/bench/load/lib.sh"
 # Info log: the "stream from <addr>:<port>" lines map each call to its streams.
 start_backend_and_aicc "$build" "$aicc" "$work" "$work/events.jsonl" info \
   --set "vad.shed_on_overload=$([ "${SHED:-on}" = off ] && echo false || echo true)"

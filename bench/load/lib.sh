@@ -3,6 +3,15 @@
 # backend that stamps each event's receipt, and `aicc run --no-ari` (Silero,
 # no STT, no new-stream rate limits) listening on them.
 #
+# The processes a run starts; stop_load ends them (the scripts' EXIT trap).
+aicc_pid='' backend_pid='' replay_pid=''
+stop_load() {
+  # Unquoted on purpose: a process never started (empty) is no argument.
+  # shellcheck disable=SC2086
+  kill $replay_pid $aicc_pid $backend_pid 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+
 # Sets cport, aport, hport, bport, backend_pid and aicc_pid for the caller.
 # Usage: start_backend_and_aicc BUILD_DIR AICC WORK_DIR EVENTS_FILE LOG_LEVEL
 #          [more aicc arguments]

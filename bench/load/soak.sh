@@ -17,17 +17,13 @@ aicc=${AICC:-$build/aicc}
 audio="$root/.cache/audio"
 [ -f "$audio/call1-customer.ulaw.wav" ] || "$root/scripts/make-audio.sh"
 work=$(mktemp -d)
-aicc_pid='' backend_pid='' replay_pid=''
+# shellcheck source=bench/load/lib.sh
+. "$root/bench/load/lib.sh"
 cleanup() {
-  # Unquoted on purpose: a process never started (empty) is no argument.
-  # shellcheck disable=SC2086
-  kill $replay_pid $aicc_pid $backend_pid 2>/dev/null || true
-  wait 2>/dev/null || true
+  stop_load
   rm -rf "$work"
 }
 trap cleanup EXIT
-# shellcheck source=bench/load/lib.sh
-. "$root/bench/load/lib.sh"
 start_backend_and_aicc "$build" "$aicc" "$work" /dev/null warn
 "$build/aicc" replay "$audio/call1-customer.ulaw.wav" --agent-file "$audio/call1-agent.ulaw.wav" \
   --calls "$calls" --customer-port "$cport" --agent-port "$aport" --loop --spread >/dev/null 2>&1 &
