@@ -57,6 +57,46 @@ BENCHMARK(BM_Silero)
     ->Args({16000, 64})
     ->Unit(benchmark::kMicrosecond);
 
+// The batched kernel: B streams, one chunk each per iteration, through
+// SileroBatch. us_per_stream_chunk is the figure to compare with BM_Silero's
+// per-chunk time (the weights are read once per batch instead of per stream).
+void BM_SileroBatch(benchmark::State& state) {
+  const int rate = static_cast<int>(state.range(0));
+  const auto streams = static_cast<std::size_t>(state.range(1));
+  auto engine = Silero();
+  if (!engine) {
+    state.SkipWithError("model missing (make deps)");
+    return;
+  }
+  std::vector<std::unique_ptr<Vad>> owned;
+  std::vector<Vad*> vads;
+  for (std::size_t i = 0; i < streams; ++i) {
+    owned.push_back(engine->NewStream(rate));
+    vads.push_back(owned.back().get());
+  }
+  const std::size_t chunk = vads[0]->ChunkSamples();
+  const auto audio = Audio(chunk * 64);
+  std::vector<std::span<const float>> chunks(streams);
+  std::vector<float> probabilities(streams);
+  SileroBatch batch(streams);
+  std::size_t k = 0;
+  for (auto _ : state) {
+    // Each stream at its own place in the audio, as real calls are.
+    for (std::size_t i = 0; i < streams; ++i)
+      chunks[i] = std::span<const float>(audio.data() + ((k + i * 7) % 64) * chunk, chunk);
+    batch.Process(vads, chunks, probabilities);
+    benchmark::DoNotOptimize(probabilities.data());
+    ++k;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(streams));
+  state.counters["us_per_stream_chunk"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * streams),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_SileroBatch)
+    ->ArgsProduct({{8000, 16000}, {1, 4, 8, 16, 32}})
+    ->Unit(benchmark::kMicrosecond);
+
 // Digital silence (RTP gaps, μ-law 0xFF frames): only the recurrent half of
 // the LSTM runs once the context is zero.
 void BM_SileroDigitalSilence(benchmark::State& state) {

@@ -1,7 +1,5 @@
 #include "vad/silero.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -11,6 +9,8 @@
 #include <map>
 #include <optional>
 #include <string_view>
+
+#include "vad/internal/silero_kernels.h"
 
 namespace aicc::vad {
 namespace {
@@ -176,125 +176,27 @@ void CollectConstants(std::span<const std::uint8_t> graph, std::map<std::string,
   }
 }
 
-// --- Kernels -----------------------------------------------------------------
-// Dot products dominate (STFT, convolutions, LSTM). Two versions: AVX2+FMA,
-// chosen at run time when the CPU has it, and a portable one with four
-// independent partial sums the compiler can vectorize with SSE.
-float DotPortable(const float* a, const float* b, int n) {
-  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < n; ++i) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
+const internal::SileroKernels& K() {
+  static const internal::SileroKernels& kernels = internal::Kernels();
+  return kernels;
 }
-
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) float DotAvx2(const float* a, const float* b, int n) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  int i = 0;
-  for (; i + 16 <= n; i += 16) {
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
-  }
-  for (; i + 8 <= n; i += 8)
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
-  __m256 acc = _mm256_add_ps(acc0, acc1);
-  __m128 lo = _mm256_castps256_ps128(acc), hi = _mm256_extractf128_ps(acc, 1);
-  __m128 s = _mm_add_ps(lo, hi);
-  s = _mm_hadd_ps(s, s);
-  s = _mm_hadd_ps(s, s);
-  float total = _mm_cvtss_f32(s);
-  for (; i < n; ++i) total += a[i] * b[i];
-  return total;
-}
-#endif
-
-// y[r] = W[r] · x for `rows` rows of `n` floats, `stride` apart. The AVX2
-// version does eight rows per pass: x is loaded once for the eight, and the
-// eight horizontal sums come out of one reduction tree instead of eight
-// (per-row dot products spent most of their time reducing).
-void MatVecPortable(const float* w, int rows, int n, int stride, const float* x, float* y) {
-  for (int r = 0; r < rows; ++r)
-    y[r] = DotPortable(w + static_cast<std::ptrdiff_t>(r) * stride, x, n);
-}
-
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) void MatVecAvx2(const float* w, int rows, int n, int stride,
-                                                    const float* x, float* y) {
-  const int n8 = n / 8 * 8;
-  int r = 0;
-  for (; r + 8 <= rows; r += 8) {
-    // Named accumulators: with an array, g++ keeps them in memory.
-    const float* w0 = w + static_cast<std::ptrdiff_t>(r) * stride;
-    const float* w1 = w0 + stride;
-    const float* w2 = w1 + stride;
-    const float* w3 = w2 + stride;
-    const float* w4 = w3 + stride;
-    const float* w5 = w4 + stride;
-    const float* w6 = w5 + stride;
-    const float* w7 = w6 + stride;
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (int i = 0; i < n8; i += 8) {
-      const __m256 xv = _mm256_loadu_ps(x + i);
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + i), xv, a0);
-      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + i), xv, a1);
-      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + i), xv, a2);
-      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + i), xv, a3);
-      a4 = _mm256_fmadd_ps(_mm256_loadu_ps(w4 + i), xv, a4);
-      a5 = _mm256_fmadd_ps(_mm256_loadu_ps(w5 + i), xv, a5);
-      a6 = _mm256_fmadd_ps(_mm256_loadu_ps(w6 + i), xv, a6);
-      a7 = _mm256_fmadd_ps(_mm256_loadu_ps(w7 + i), xv, a7);
-    }
-    const __m256 s01 = _mm256_hadd_ps(a0, a1);
-    const __m256 s23 = _mm256_hadd_ps(a2, a3);
-    const __m256 s45 = _mm256_hadd_ps(a4, a5);
-    const __m256 s67 = _mm256_hadd_ps(a6, a7);
-    const __m256 s0123 = _mm256_hadd_ps(s01, s23);
-    const __m256 s4567 = _mm256_hadd_ps(s45, s67);
-    // Lanes 0–3 hold the low halves of rows 0–3 / 4–7, lanes 4–7 the high.
-    const __m256 sums = _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20),
-                                      _mm256_permute2f128_ps(s0123, s4567, 0x31));
-    _mm256_storeu_ps(y + r, sums);
-    for (int i = n8; i < n; ++i) {
-      for (int j = 0; j < 8; ++j)
-        y[r + j] += w0[static_cast<std::ptrdiff_t>(j) * stride + i] * x[i];
-    }
-  }
-  for (; r < rows; ++r) y[r] = DotAvx2(w + static_cast<std::ptrdiff_t>(r) * stride, x, n);
-}
-#endif
-
-using MatVecFn = void (*)(const float*, int, int, int, const float*, float*);
-struct MatVecKernel {
-  MatVecFn fn;
-  std::string_view name;
-};
-// AICC_VAD_KERNEL=portable forces the portable kernel: CI runs the exactness
-// test both ways on an AVX2 machine, and it is a way out should a CPU
-// misreport its features.
-MatVecKernel ChooseMatVec() {
-  const char* forced = std::getenv("AICC_VAD_KERNEL");
-  if (forced && std::string_view(forced) == "portable") return {MatVecPortable, "portable"};
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    return {MatVecAvx2, "avx2"};
-  }
-#endif
-  return {MatVecPortable, "portable"};
-}
-const MatVecKernel kKernel = ChooseMatVec();
-const MatVecFn kMatVec = kKernel.fn;
 
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 // tanh through expf: glibc's tanhf goes through the much slower expm1f.
 // Absolute error stays ~1e-7 (the cancellation near 0 is absolute-small).
 float Tanh(float x) { return 2.0f / (1.0f + std::exp(-2.0f * x)) - 1.0f; }
+
+class SileroStream;
+
+// Working memory of a forward pass over a batch of streams. Buffers only
+// grow (to the largest batch seen), so a pass allocates nothing once warm.
+struct Scratch {
+  std::vector<float> spectrum, x0, x1, x2, col, products, xh, gates;
+  std::vector<const float*> xcols;
+  std::vector<float*> ycols;
+  std::vector<SileroStream*> active, silent;
+  std::vector<std::size_t> active_at, silent_at;  // their places in the batch
+};
 
 class SileroStream final : public Vad {
  public:
@@ -312,12 +214,18 @@ class SileroStream final : public Vad {
     c_.fill(0);
     zero_run_ = 0;
   }
+  float Process(std::span<const float> chunk) override;
 
-  float Process(std::span<const float> chunk) override {
+  const SileroModel::Branch& branch() const { return b_; }
+  float* input() { return input_.data(); }
+  const std::array<float, 128>& h() const { return h_; }
+
+  // input_ = [context | chunk | reflect pad]; context = the last C samples
+  // of the previous input (zeros at the start). Returns true for settled
+  // digital silence: this chunk and the one before all zeros.
+  bool Load(std::span<const float> chunk) {
     const int C = b_.context, N = b_.chunk;
     const int L = C + N;
-    // input_ = [context | chunk | reflect pad]; context = the last C samples
-    // of the previous input (zeros at the start).
     std::memmove(input_.data(), input_.data() + N, static_cast<std::size_t>(C) * sizeof(float));
     const std::size_t n = std::min<std::size_t>(chunk.size(), static_cast<std::size_t>(N));
     for (std::size_t i = 0; i < n; ++i) {
@@ -334,81 +242,12 @@ class SileroStream final : public Vad {
     const bool zeros =
         std::all_of(input_.begin() + C, input_.begin() + L, [](float v) { return v == 0.0f; });
     zero_run_ = zeros ? zero_run_ + 1 : 0;
-    if (zero_run_ >= 2) {
-      std::array<float, 512> gates;
-      // The W_hh half of each fused row.
-      kMatVec(b_.w_lstm.data() + 128, 512, 128, 256, h_.data(), gates.data());
-      for (std::size_t g = 0; g < 512; ++g) gates[g] += b_.zero_input_gates[g];
-      return Step(gates);
-    }
-    std::array<float, 512> gates;
-    kMatVec(b_.w_lstm.data(), 512, 256, 256, Encode().data(), gates.data());
-    for (std::size_t g = 0; g < 512; ++g) gates[g] += b_.b_lstm[g];
-    return Step(gates);
-  }
-
-  // STFT and encoder on input_; returns [x | h], x the 128 encoder outputs.
-  const std::array<float, 256>& Encode() {
-    const int F = b_.filter, hop = b_.hop, bins = b_.bins;
-    const int L = b_.context + b_.chunk, pad = F / 4;
-    for (int j = 0; j < pad; ++j)
-      input_[static_cast<std::size_t>(L + j)] = input_[static_cast<std::size_t>(L - 2 - j)];
-    // STFT magnitude: frames T = (L + pad - F) / hop + 1 = 4.
-    const int T = (L + pad - F) / hop + 1;
-    x0_.resize(static_cast<std::size_t>(bins * T));
-    spectrum_.resize(static_cast<std::size_t>(2 * bins));
-    for (int t = 0; t < T; ++t) {
-      // Rows 0..bins-1 of the basis are the real parts, bins..2·bins-1 the imaginary.
-      kMatVec(b_.basis.data(), 2 * bins, F, F, input_.data() + t * hop, spectrum_.data());
-      for (int k = 0; k < bins; ++k) {
-        const float re = spectrum_[static_cast<std::size_t>(k)];
-        const float im = spectrum_[static_cast<std::size_t>(k + bins)];
-        x0_[static_cast<std::size_t>(k * T + t)] = std::sqrt(re * re + im * im);
-      }
-    }
-    // Encoder: channel-major [channels][time].
-    int len = T;
-    const std::vector<float>* in = &x0_;
-    std::vector<float>* outs[4] = {&x1_, &x2_, &x1_, &x2_};
-    for (int layer = 0; layer < 4; ++layer) {
-      const auto& conv = b_.encoder[static_cast<std::size_t>(layer)];
-      const int out_len = (len + 2 - 3) / conv.stride + 1;
-      // im2col: one column [in·3] per output step, zero-padded to conv.row.
-      col_.assign(static_cast<std::size_t>(conv.row * out_len), 0.0f);
-      for (int t = 0; t < out_len; ++t) {
-        float* column = col_.data() + static_cast<std::size_t>(t) * conv.row;
-        for (int i = 0; i < conv.in; ++i) {
-          for (int k = 0; k < 3; ++k) {
-            const int src = t * conv.stride + k - 1;
-            column[i * 3 + k] =
-                (src >= 0 && src < len) ? (*in)[static_cast<std::size_t>(i * len + src)] : 0.0f;
-          }
-        }
-      }
-      std::vector<float>& out = *outs[layer];
-      out.resize(static_cast<std::size_t>(conv.out * out_len));
-      products_.resize(static_cast<std::size_t>(conv.out));
-      for (int t = 0; t < out_len; ++t) {
-        kMatVec(conv.weight.data(), conv.out, conv.row, conv.row,
-                col_.data() + static_cast<std::size_t>(t) * conv.row, products_.data());
-        for (int o = 0; o < conv.out; ++o) {
-          const float v =
-              conv.bias[static_cast<std::size_t>(o)] + products_[static_cast<std::size_t>(o)];
-          out[static_cast<std::size_t>(o * out_len + t)] = std::max(v, 0.0f);
-        }
-      }
-      in = &out;
-      len = out_len;
-    }
-    // len == 1: the encoder output is a 128-vector; the LSTM input is [x | h].
-    std::copy_n(in->data(), 128, xh_.begin());
-    std::copy(h_.begin(), h_.end(), xh_.begin() + 128);
-    return xh_;
+    return zero_run_ >= 2;
   }
 
   // The LSTM cell on its gate pre-activations (biases included), then the
   // decoder: the speech probability.
-  float Step(const std::array<float, 512>& gates) {
+  float Step(const float* gates) {
     float out = b_.out_b;
     for (std::size_t j = 0; j < 128; ++j) {
       const float i = Sigmoid(gates[j]);
@@ -426,11 +265,162 @@ class SileroStream final : public Vad {
   std::shared_ptr<const SileroModel> model_;
   const SileroModel::Branch& b_;
   std::vector<float> input_;
-  std::vector<float> x0_, x1_, x2_, col_, spectrum_, products_;
   std::array<float, 128> h_{}, c_{};
-  std::array<float, 256> xh_{};
-  int zero_run_ = 0;  // consecutive all-zero chunks
+  int zero_run_ = 0;                  // consecutive all-zero chunks
+  std::unique_ptr<Scratch> scratch_;  // for Process: a batch of one
 };
+
+// STFT and encoder for loaded streams, every layer one product over the
+// whole batch; leaves stream k's LSTM input [x | h] at s.xh[256·k].
+void Encode(const SileroModel::Branch& b, std::span<SileroStream* const> st, Scratch& s) {
+  const std::size_t a = st.size();
+  const int F = b.filter, hop = b.hop, bins = b.bins;
+  const int L = b.context + b.chunk, pad = F / 4;
+  // STFT frames per chunk: T = (L + pad - F) / hop + 1 = 4.
+  const int T = (L + pad - F) / hop + 1;
+  for (SileroStream* stream : st) {
+    float* in = stream->input();
+    for (int j = 0; j < pad; ++j) in[L + j] = in[L - 2 - j];
+  }
+  const std::size_t frames = a * static_cast<std::size_t>(T);
+  s.spectrum.resize(frames * static_cast<std::size_t>(2 * bins));
+  s.xcols.resize(frames);
+  s.ycols.resize(frames);
+  for (std::size_t f = 0; f < frames; ++f) {
+    s.xcols[f] = st[f / static_cast<std::size_t>(T)]->input() +
+                 static_cast<std::ptrdiff_t>(f % static_cast<std::size_t>(T)) * hop;
+    s.ycols[f] = s.spectrum.data() + f * static_cast<std::size_t>(2 * bins);
+  }
+  // Rows 0..bins-1 of the basis are the real parts, bins..2·bins-1 the imaginary.
+  K().gemm(b.basis.data(), 2 * bins, F, F, s.xcols.data(), s.ycols.data(),
+           static_cast<int>(frames));
+  // Magnitudes, channel-major per stream: x0[k][bin][t].
+  s.x0.resize(frames * static_cast<std::size_t>(bins));
+  for (std::size_t f = 0; f < frames; ++f) {
+    const float* spec = s.ycols[f];
+    float* out = s.x0.data() + f / static_cast<std::size_t>(T) * bins * T;
+    const int t = static_cast<int>(f % static_cast<std::size_t>(T));
+    for (int k = 0; k < bins; ++k) {
+      const float re = spec[k], im = spec[k + bins];
+      out[k * T + t] = std::sqrt(re * re + im * im);
+    }
+  }
+  // Encoder: per stream channel-major [channels][time].
+  int len = T;
+  const std::vector<float>* in = &s.x0;
+  std::vector<float>* outs[4] = {&s.x1, &s.x2, &s.x1, &s.x2};
+  for (int layer = 0; layer < 4; ++layer) {
+    const auto& conv = b.encoder[static_cast<std::size_t>(layer)];
+    const int out_len = (len + 2 - 3) / conv.stride + 1;
+    const std::size_t columns = a * static_cast<std::size_t>(out_len);
+    const std::size_t in_size = static_cast<std::size_t>(conv.in * len);
+    // im2col: one column [in·3] per stream and output step, zero-padded to conv.row.
+    s.col.resize(columns * static_cast<std::size_t>(conv.row));
+    s.products.resize(columns * static_cast<std::size_t>(conv.out));
+    s.xcols.resize(columns);
+    s.ycols.resize(columns);
+    for (std::size_t col = 0; col < columns; ++col) {
+      const float* src_stream = in->data() + col / static_cast<std::size_t>(out_len) * in_size;
+      const int t = static_cast<int>(col % static_cast<std::size_t>(out_len));
+      float* column = s.col.data() + col * static_cast<std::size_t>(conv.row);
+      for (int i = 0; i < conv.in; ++i) {
+        for (int k = 0; k < 3; ++k) {
+          const int src = t * conv.stride + k - 1;
+          column[i * 3 + k] = (src >= 0 && src < len) ? src_stream[i * len + src] : 0.0f;
+        }
+      }
+      std::fill(column + conv.in * 3, column + conv.row, 0.0f);
+      s.xcols[col] = column;
+      s.ycols[col] = s.products.data() + col * static_cast<std::size_t>(conv.out);
+    }
+    K().gemm(conv.weight.data(), conv.out, conv.row, conv.row, s.xcols.data(), s.ycols.data(),
+             static_cast<int>(columns));
+    std::vector<float>& out = *outs[layer];
+    out.resize(columns * static_cast<std::size_t>(conv.out));
+    for (std::size_t col = 0; col < columns; ++col) {
+      float* dst = out.data() + col / static_cast<std::size_t>(out_len) *
+                                    static_cast<std::size_t>(conv.out * out_len);
+      const int t = static_cast<int>(col % static_cast<std::size_t>(out_len));
+      const float* p = s.ycols[col];
+      for (int o = 0; o < conv.out; ++o) {
+        dst[o * out_len + t] = std::max(conv.bias[static_cast<std::size_t>(o)] + p[o], 0.0f);
+      }
+    }
+    in = &out;
+    len = out_len;
+  }
+  // len == 1: each stream's encoder output is a 128-vector.
+  s.xh.resize(a * 256);
+  for (std::size_t k = 0; k < a; ++k) {
+    float* xh = s.xh.data() + k * 256;
+    std::copy_n(in->data() + k * 128, 128, xh);
+    std::copy(st[k]->h().begin(), st[k]->h().end(), xh + 128);
+  }
+}
+
+// One chunk each through `streams` (one branch, distinct streams):
+// probabilities[i] for chunks[i]. Settled digital silence runs only the
+// recurrent half of the LSTM, as its own product over those streams.
+void Forward(const SileroModel::Branch& b, std::span<SileroStream* const> streams,
+             std::span<const std::span<const float>> chunks, std::span<float> probabilities,
+             Scratch& s) {
+  s.active.clear();
+  s.silent.clear();
+  s.active_at.clear();
+  s.silent_at.clear();
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    if (streams[i]->Load(chunks[i])) {
+      s.silent.push_back(streams[i]);
+      s.silent_at.push_back(i);
+    } else {
+      s.active.push_back(streams[i]);
+      s.active_at.push_back(i);
+    }
+  }
+  s.gates.resize(streams.size() * 512);
+  if (!s.active.empty()) {
+    Encode(b, s.active, s);
+    const std::size_t a = s.active.size();
+    s.xcols.resize(a);
+    s.ycols.resize(a);
+    for (std::size_t k = 0; k < a; ++k) {
+      s.xcols[k] = s.xh.data() + k * 256;
+      s.ycols[k] = s.gates.data() + k * 512;
+    }
+    K().gemm(b.w_lstm.data(), 512, 256, 256, s.xcols.data(), s.ycols.data(), static_cast<int>(a));
+    for (std::size_t k = 0; k < a; ++k) {
+      float* gates = s.ycols[k];
+      for (std::size_t g = 0; g < 512; ++g) gates[g] += b.b_lstm[g];
+      probabilities[s.active_at[k]] = s.active[k]->Step(gates);
+    }
+  }
+  if (!s.silent.empty()) {
+    const std::size_t q = s.silent.size();
+    s.xcols.resize(q);
+    s.ycols.resize(q);
+    for (std::size_t k = 0; k < q; ++k) {
+      s.xcols[k] = s.silent[k]->h().data();
+      s.ycols[k] = s.gates.data() + k * 512;
+    }
+    // The W_hh half of each fused row.
+    K().gemm(b.w_lstm.data() + 128, 512, 128, 256, s.xcols.data(), s.ycols.data(),
+             static_cast<int>(q));
+    for (std::size_t k = 0; k < q; ++k) {
+      float* gates = s.ycols[k];
+      for (std::size_t g = 0; g < 512; ++g) gates[g] += b.zero_input_gates[g];
+      probabilities[s.silent_at[k]] = s.silent[k]->Step(gates);
+    }
+  }
+}
+
+float SileroStream::Process(std::span<const float> chunk) {
+  if (!scratch_) scratch_ = std::make_unique<Scratch>();
+  SileroStream* self = this;
+  float p = 0;
+  Forward(b_, std::span<SileroStream* const>(&self, 1),
+          std::span<const std::span<const float>>(&chunk, 1), std::span<float>(&p, 1), *scratch_);
+  return p;
+}
 
 class SileroEngine final : public VadEngine {
  public:
@@ -555,14 +545,64 @@ boost::system::result<std::shared_ptr<const SileroModel>, VadError> SileroModel:
     }
     // The W_ih half of each fused row over the encoder's output for silence.
     SileroStream silent(model, rate);  // fresh: all-zero input and context
+    SileroStream* fresh = &silent;
+    Scratch scratch;
+    Encode(b, std::span<SileroStream* const>(&fresh, 1), scratch);
     b.zero_input_gates.resize(512);
-    kMatVec(b.w_lstm.data(), 512, 128, 256, silent.Encode().data(), b.zero_input_gates.data());
+    K().mat_vec(b.w_lstm.data(), 512, 128, 256, scratch.xh.data(), b.zero_input_gates.data());
     for (std::size_t g = 0; g < 512; ++g) b.zero_input_gates[g] += b.b_lstm[g];
   }
   return std::shared_ptr<const SileroModel>(std::move(model));
 }
 
-std::string_view SileroKernel() { return kKernel.name; }
+std::string_view SileroKernel() { return K().name; }
+
+struct SileroBatch::State {
+  Scratch scratch;
+  std::vector<char> done;
+  std::vector<SileroStream*> group;
+  std::vector<std::span<const float>> group_chunks;
+  std::vector<std::size_t> group_at;
+  std::vector<float> group_probabilities;
+};
+
+SileroBatch::SileroBatch(std::size_t max_batch)
+    : max_batch_(std::max<std::size_t>(max_batch, 1)), state_(std::make_unique<State>()) {}
+SileroBatch::~SileroBatch() = default;
+
+void SileroBatch::Process(std::span<Vad* const> streams,
+                          std::span<const std::span<const float>> chunks,
+                          std::span<float> probabilities) {
+  const std::size_t n = std::min({streams.size(), chunks.size(), probabilities.size()});
+  State& st = *state_;
+  st.done.assign(n, 0);
+  for (std::size_t first = 0; first < n; ++first) {
+    if (st.done[first]) continue;
+    auto* lead = dynamic_cast<SileroStream*>(streams[first]);
+    if (!lead) {
+      probabilities[first] = streams[first]->Process(chunks[first]);
+      st.done[first] = 1;
+      continue;
+    }
+    // The streams sharing lead's branch (same model, same rate), in slices.
+    const SileroModel::Branch& b = lead->branch();
+    st.group.clear();
+    st.group_chunks.clear();
+    st.group_at.clear();
+    for (std::size_t i = first; i < n && st.group.size() < max_batch_; ++i) {
+      auto* s = st.done[i] ? nullptr : dynamic_cast<SileroStream*>(streams[i]);
+      if (!s || &s->branch() != &b) continue;
+      st.group.push_back(s);
+      st.group_chunks.push_back(chunks[i]);
+      st.group_at.push_back(i);
+      st.done[i] = 1;
+    }
+    st.group_probabilities.resize(st.group.size());
+    Forward(b, st.group, st.group_chunks, st.group_probabilities, st.scratch);
+    for (std::size_t k = 0; k < st.group.size(); ++k)
+      probabilities[st.group_at[k]] = st.group_probabilities[k];
+  }
+}
 
 std::shared_ptr<const VadEngine> MakeSileroEngine(std::shared_ptr<const SileroModel> model) {
   return std::make_shared<const SileroEngine>(std::move(model));

@@ -12,6 +12,7 @@
 //   auto model = vad::SileroModel::Load("models/silero_vad_v5.onnx");   // once; immutable, shared
 //   auto engine = vad::MakeSileroEngine(*model);
 //   auto stream = engine->NewStream(8000);   // per speaker: LSTM state + context
+//   float p = stream->Process(chunk);          // or many streams at once: SileroBatch
 //
 // Thread safety: the model is immutable and shared by all streams; each
 // stream is used by one owner.
@@ -74,9 +75,47 @@ class SileroModel {
 
 std::shared_ptr<const VadEngine> MakeSileroEngine(std::shared_ptr<const SileroModel> model);
 
-// The matrix–vector kernel every stream runs, chosen once at start-up:
-// "avx2" (AVX2+FMA) when the CPU has it, else "portable".
-// AICC_VAD_KERNEL=portable in the environment forces the portable one.
+// Runs one chunk each for many streams at once. Silero streams of one model
+// and rate go through the network together, every layer one small
+// matrix–matrix product, so a weight read from cache serves the whole batch
+// instead of one stream (bench/README.md: µs per chunk per stream by batch
+// size). Each stream keeps its own LSTM state, context and digital-silence
+// shortcut; its results equal those of Vad::Process on it (within 1e-5: the
+// sums run in another order).
+//
+// Usage (on the one thread that owns all the streams):
+//   vad::SileroBatch batch;   // working memory; keep and reuse it
+//   batch.Process(streams, chunks, probabilities);   // chunks[i] → streams[i]
+//
+// Threading: one owner; the streams must not be used elsewhere meanwhile.
+class SileroBatch {
+ public:
+  // max_batch: the most streams run through the network together; larger
+  // calls run in slices of max_batch.
+  explicit SileroBatch(std::size_t max_batch = 32);
+  ~SileroBatch();
+  SileroBatch(const SileroBatch&) = delete;
+  SileroBatch& operator=(const SileroBatch&) = delete;
+
+  // probabilities[i] = streams[i]->Process(chunks[i]), with the same effect
+  // on the stream, for i < the smallest of the three sizes. The streams must
+  // be distinct. Silero streams are grouped by model and rate; any other
+  // stream (the energy VAD of a shed stream) runs through its own Process.
+  // Allocates only while the working memory grows to the largest batch seen.
+  void Process(std::span<Vad* const> streams, std::span<const std::span<const float>> chunks,
+               std::span<float> probabilities);
+
+  std::size_t max_batch() const { return max_batch_; }
+
+ private:
+  struct State;
+  std::size_t max_batch_;
+  std::unique_ptr<State> state_;
+};
+
+// The kernels every stream runs (matrix–vector, and matrix–matrix for batches), chosen once at
+// start-up: "avx2" (AVX2+FMA) when the CPU has it, else "portable". AICC_VAD_KERNEL=portable in the
+// environment forces the portable one.
 std::string_view SileroKernel();
 
 }  // namespace aicc::vad
