@@ -182,16 +182,13 @@ const internal::SileroKernels& K() {
 }
 
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-// tanh through expf: glibc's tanhf goes through the much slower expm1f.
-// Absolute error stays ~1e-7 (the cancellation near 0 is absolute-small).
-float Tanh(float x) { return 2.0f / (1.0f + std::exp(-2.0f * x)) - 1.0f; }
 
 class SileroStream;
 
 // Working memory of a forward pass over a batch of streams. Buffers only
 // grow (to the largest batch seen), so a pass allocates nothing once warm.
 struct Scratch {
-  std::vector<float> spectrum, x0, x1, x2, col, products, xh, gates;
+  std::vector<float> spectrum, x0, x1, x2, xh, gates;
   std::vector<const float*> xcols;
   std::vector<float*> ycols;
   std::vector<SileroStream*> active, silent;
@@ -248,16 +245,9 @@ class SileroStream final : public Vad {
   // The LSTM cell on its gate pre-activations (biases included), then the
   // decoder: the speech probability.
   float Step(const float* gates) {
+    K().lstm_cell(gates, c_.data(), h_.data(), 128);
     float out = b_.out_b;
-    for (std::size_t j = 0; j < 128; ++j) {
-      const float i = Sigmoid(gates[j]);
-      const float f = Sigmoid(gates[128 + j]);
-      const float g = Tanh(gates[256 + j]);
-      const float o = Sigmoid(gates[384 + j]);
-      c_[j] = f * c_[j] + i * g;
-      h_[j] = o * Tanh(c_[j]);
-      out += b_.out_w[j] * std::max(h_[j], 0.0f);
-    }
+    for (std::size_t j = 0; j < 128; ++j) out += b_.out_w[j] * std::max(h_[j], 0.0f);
     return Sigmoid(out);
   }
 
@@ -294,18 +284,25 @@ void Encode(const SileroModel::Branch& b, std::span<SileroStream* const> st, Scr
   // Rows 0..bins-1 of the basis are the real parts, bins..2·bins-1 the imaginary.
   K().gemm(b.basis.data(), 2 * bins, F, F, s.xcols.data(), s.ycols.data(),
            static_cast<int>(frames));
-  // Magnitudes, channel-major per stream: x0[k][bin][t].
-  s.x0.resize(frames * static_cast<std::size_t>(bins));
-  for (std::size_t f = 0; f < frames; ++f) {
-    const float* spec = s.ycols[f];
-    float* out = s.x0.data() + f / static_cast<std::size_t>(T) * bins * T;
-    const int t = static_cast<int>(f % static_cast<std::size_t>(T));
-    for (int k = 0; k < bins; ++k) {
-      const float re = spec[k], im = spec[k + bins];
-      out[k * T + t] = std::sqrt(re * re + im * im);
+  // Magnitudes, time-major per stream and framed by zero rows (the
+  // convolutions' padding): stream k's x0 = [0…] [frame 0] … [frame T-1] [0…].
+  // In this layout the three input rows a convolution step reads are
+  // contiguous, so a step's input column is a pointer, not a copy (no im2col),
+  // and a layer's products land where the next layer reads them.
+  std::size_t stride = static_cast<std::size_t>((T + 2) * bins);
+  s.x0.resize(a * stride);
+  for (std::size_t k = 0; k < a; ++k) {
+    float* x = s.x0.data() + k * stride;
+    std::fill_n(x, bins, 0.0f);
+    std::fill_n(x + (T + 1) * bins, bins, 0.0f);
+    for (int t = 0; t < T; ++t) {
+      const float* spec = s.ycols[k * static_cast<std::size_t>(T) + static_cast<std::size_t>(t)];
+      float* row = x + (t + 1) * bins;
+      for (int i = 0; i < bins; ++i)
+        row[i] = std::sqrt(spec[i] * spec[i] + spec[i + bins] * spec[i + bins]);
     }
   }
-  // Encoder: per stream channel-major [channels][time].
+  // Encoder: 4 × [Conv1d(k=3, pad 1) + ReLU], the same framed layout.
   int len = T;
   const std::vector<float>* in = &s.x0;
   std::vector<float>* outs[4] = {&s.x1, &s.x2, &s.x1, &s.x2};
@@ -313,47 +310,40 @@ void Encode(const SileroModel::Branch& b, std::span<SileroStream* const> st, Scr
     const auto& conv = b.encoder[static_cast<std::size_t>(layer)];
     const int out_len = (len + 2 - 3) / conv.stride + 1;
     const std::size_t columns = a * static_cast<std::size_t>(out_len);
-    const std::size_t in_size = static_cast<std::size_t>(conv.in * len);
-    // im2col: one column [in·3] per stream and output step, zero-padded to conv.row.
-    s.col.resize(columns * static_cast<std::size_t>(conv.row));
-    s.products.resize(columns * static_cast<std::size_t>(conv.out));
+    const std::size_t out_stride = static_cast<std::size_t>((out_len + 2) * conv.out);
+    std::vector<float>& out = *outs[layer];
+    out.resize(a * out_stride);
     s.xcols.resize(columns);
     s.ycols.resize(columns);
-    for (std::size_t col = 0; col < columns; ++col) {
-      const float* src_stream = in->data() + col / static_cast<std::size_t>(out_len) * in_size;
-      const int t = static_cast<int>(col % static_cast<std::size_t>(out_len));
-      float* column = s.col.data() + col * static_cast<std::size_t>(conv.row);
-      for (int i = 0; i < conv.in; ++i) {
-        for (int k = 0; k < 3; ++k) {
-          const int src = t * conv.stride + k - 1;
-          column[i * 3 + k] = (src >= 0 && src < len) ? src_stream[i * len + src] : 0.0f;
-        }
+    for (std::size_t k = 0; k < a; ++k) {
+      float* y = out.data() + k * out_stride;
+      std::fill_n(y, conv.out, 0.0f);
+      std::fill_n(y + (out_len + 1) * conv.out, conv.out, 0.0f);
+      for (int t = 0; t < out_len; ++t) {
+        // Output step t reads input rows t·stride - 1 … t·stride + 1, i.e.
+        // framed rows t·stride … t·stride + 2.
+        s.xcols[k * static_cast<std::size_t>(out_len) + static_cast<std::size_t>(t)] =
+            in->data() + k * stride + static_cast<std::size_t>(t * conv.stride * conv.in);
+        s.ycols[k * static_cast<std::size_t>(out_len) + static_cast<std::size_t>(t)] =
+            y + (t + 1) * conv.out;
       }
-      std::fill(column + conv.in * 3, column + conv.row, 0.0f);
-      s.xcols[col] = column;
-      s.ycols[col] = s.products.data() + col * static_cast<std::size_t>(conv.out);
     }
-    K().gemm(conv.weight.data(), conv.out, conv.row, conv.row, s.xcols.data(), s.ycols.data(),
+    K().gemm(conv.weight.data(), conv.out, 3 * conv.in, conv.row, s.xcols.data(), s.ycols.data(),
              static_cast<int>(columns));
-    std::vector<float>& out = *outs[layer];
-    out.resize(columns * static_cast<std::size_t>(conv.out));
     for (std::size_t col = 0; col < columns; ++col) {
-      float* dst = out.data() + col / static_cast<std::size_t>(out_len) *
-                                    static_cast<std::size_t>(conv.out * out_len);
-      const int t = static_cast<int>(col % static_cast<std::size_t>(out_len));
-      const float* p = s.ycols[col];
-      for (int o = 0; o < conv.out; ++o) {
-        dst[o * out_len + t] = std::max(conv.bias[static_cast<std::size_t>(o)] + p[o], 0.0f);
-      }
+      float* y = s.ycols[col];
+      for (int o = 0; o < conv.out; ++o)
+        y[o] = std::max(y[o] + conv.bias[static_cast<std::size_t>(o)], 0.0f);
     }
     in = &out;
     len = out_len;
+    stride = out_stride;
   }
-  // len == 1: each stream's encoder output is a 128-vector.
+  // len == 1: each stream's encoder output is the 128-vector in its row 1.
   s.xh.resize(a * 256);
   for (std::size_t k = 0; k < a; ++k) {
     float* xh = s.xh.data() + k * 256;
-    std::copy_n(in->data() + k * 128, 128, xh);
+    std::copy_n(in->data() + k * stride + 128, 128, xh);
     std::copy(st[k]->h().begin(), st[k]->h().end(), xh + 128);
   }
 }
@@ -513,12 +503,16 @@ boost::system::result<std::shared_ptr<const SileroModel>, VadError> SileroModel:
         return VadError{name + ": encoder layer " + std::to_string(i) +
                         " does not fit the previous one"};
       }
-      // ONNX's [out][in][3] is already [out][in·3]; pad each row.
+      // ONNX's [out][in][3] → [out][3][in] (tap-major), rows padded.
       conv.row = (conv.in * 3 + 7) / 8 * 8;
       conv.weight.assign(static_cast<std::size_t>(conv.out * conv.row), 0.0f);
       for (int o = 0; o < conv.out; ++o) {
-        std::copy_n(w->data.begin() + static_cast<std::ptrdiff_t>(o) * conv.in * 3, conv.in * 3,
-                    conv.weight.begin() + static_cast<std::ptrdiff_t>(o) * conv.row);
+        for (int in_ch = 0; in_ch < conv.in; ++in_ch) {
+          for (int k = 0; k < 3; ++k) {
+            conv.weight[static_cast<std::size_t>(o * conv.row + k * conv.in + in_ch)] =
+                w->data[static_cast<std::size_t>((o * conv.in + in_ch) * 3 + k)];
+          }
+        }
       }
     }
     const Tensor* w_ih = find("decoder.rnn.weight_ih");

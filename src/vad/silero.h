@@ -43,9 +43,9 @@ class SileroModel {
     std::vector<float> basis;  // [2·bins][F]
     struct Conv {
       int out = 0, in = 0, stride = 1;
-      // [out][row]: tap-major within a row, (i, k) → i·3 + k, each row
-      // zero-padded from in·3 to `row` floats (a multiple of 8) so the
-      // kernels run without a scalar tail.
+      // [out][row]: tap-major within a row, (i, k) → k·in + i, so that a
+      // step's input is three consecutive time-major frames; each row is
+      // zero-padded from in·3 to `row` floats (a multiple of 8).
       int row = 0;
       std::vector<float> weight;
       std::vector<float> bias;

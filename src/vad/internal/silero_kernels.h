@@ -21,6 +21,9 @@ struct SileroKernels {
   // column. cols == 1 is the matrix–vector product.
   void (*gemm)(const float* w, int rows, int n, int stride, const float* const* x, float* const* y,
                int cols);
+  // The LSTM cell on n units: gates = [i | f | g | o] pre-activations
+  // (PyTorch order, biases included, 4·n floats); updates c and h in place.
+  void (*lstm_cell)(const float* gates, float* c, float* h, int n);
   std::string_view name;  // "avx2" | "portable"
 };
 
