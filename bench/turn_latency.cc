@@ -1,7 +1,7 @@
 // bench_turn_latency: end of speech → turn_complete through the real daemon
 // (issue 17), with early decisions on and off in the same run.
 //
-//   bench_turn_latency [--aicc PATH] [--repeat N] [--only on|off]
+//   bench_turn_latency [--aicc PATH] [--repeat N] [--only on|off] [--set KEY=VALUE]...
 //
 // For each configuration it starts the fake Speech V2 server in its timing
 // mode (docs/stt-google.md, "Timing model"), a WebSocket backend (the same
@@ -12,6 +12,8 @@
 // backend received the turn_complete carrying its words − when the RTP packet
 // holding its last voiced audio (10 ms frames above the fake's energy floor)
 // was sent. Prints one line per turn and the summary (bench/README.md).
+// `--set` passes a setting to both daemons (e.g. turn.early_pause_ms=350,
+// stt.closing_silence_ms=0) for sweeps and before/after runs.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -182,7 +184,31 @@ struct RunResult {
   int incomplete_turns = 0, incomplete_before_long_pause = 0;
   int resumed = 0, corrected = 0;
   int missing = 0;
+  std::vector<double> late_ms;  // complete-worded turns decided at the long pause
+  int late_without_final = 0;   // late turns whose text is an interim (no final in time)
+  // From the daemon's /metrics at the end: audio sent to Google, and its
+  // end of speech → final latency (sum / count).
+  double stt_audio_s = 0;
+  double final_latency_sum_s = 0, final_count = 0;
 };
+
+// A sample's value in Prometheus text ("name{labels} value"), 0 if absent.
+double MetricValue(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  return at == std::string::npos ? 0 : std::atof(text.c_str() + at + series.size() + 2);
+}
+
+std::string HttpGetMetrics(std::uint16_t port) {
+  const std::string cmd = "curl -s http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  std::string out;
+  if (FILE* f = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    pclose(f);
+  }
+  return "\n" + out;
+}
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -195,7 +221,7 @@ double Percentile(std::vector<double> v, double p) {
 
 RunResult RunOnce(const std::string& aicc, bool early, const std::vector<std::uint8_t>& coded,
                   const std::vector<Expect>& expects, const std::vector<std::string>& segments,
-                  const fs::path& dir) {
+                  const std::vector<std::string>& extra, const fs::path& dir) {
   RunResult res;
   aicc::fakes::FakeSpeechOptions fo;
   fo.timing.enabled = true;
@@ -257,6 +283,10 @@ RunResult RunOnce(const std::string& aicc, bool early, const std::vector<std::ui
                                    "turn.update_events=true",
                                    "--set",
                                    "sink.fsync=never"};
+  for (const auto& e : extra) {
+    args.push_back("--set");
+    args.push_back(e);
+  }
   const std::string log = (dir / (early ? "aicc-on.log" : "aicc-off.log")).string();
   const pid_t pid = fork();
   if (pid == 0) {
@@ -290,6 +320,10 @@ RunResult RunOnce(const std::string& aicc, bool early, const std::vector<std::ui
                          [](const Received& r) { return r.event["type"] == "metadata_end"; });
     });
   }
+  const std::string metrics = HttpGetMetrics(http);
+  res.stt_audio_s = MetricValue(metrics, "aicc_stt_audio_seconds_total");
+  res.final_latency_sum_s = MetricValue(metrics, "aicc_stt_final_latency_seconds_sum");
+  res.final_count = MetricValue(metrics, "aicc_stt_final_latency_seconds_count");
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
   sink.Stop();
@@ -349,6 +383,8 @@ RunResult RunOnce(const std::string& aicc, bool early, const std::vector<std::ui
       ++res.complete_turns;
       res.complete_ms.push_back(ms);
       if (was_early) ++res.early_turns;
+      if (!was_early) res.late_ms.push_back(ms);
+      if (!was_early && !e.value("stt_final", false)) ++res.late_without_final;
     } else if (was_early) {
       ++res.early_turns;  // the first sentence of a `two` turn
     }
@@ -362,6 +398,7 @@ int main(int argc, char** argv) {
   std::string aicc = std::string(AICC_BINARY_DIR) + "/aicc";
   int repeat = 1;
   std::string only;
+  std::vector<std::string> extra;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--aicc" && i + 1 < argc) {
@@ -370,9 +407,12 @@ int main(int argc, char** argv) {
       repeat = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--only" && i + 1 < argc) {
       only = argv[++i];
+    } else if (a == "--set" && i + 1 < argc) {
+      extra.emplace_back(argv[++i]);
     } else {
       std::fprintf(stderr,
-                   "usage: bench_turn_latency [--aicc PATH] [--repeat N] [--only on|off]\n");
+                   "usage: bench_turn_latency [--aicc PATH] [--repeat N] [--only on|off] "
+                   "[--set KEY=VALUE]...\n");
       return 2;
     }
   }
@@ -439,7 +479,7 @@ int main(int argc, char** argv) {
   for (const bool early : {true, false}) {
     if (!only.empty() && only != (early ? "on" : "off")) continue;
     std::printf("early decisions %s:\n", early ? "on" : "off");
-    results[early ? "on" : "off"] = RunOnce(aicc, early, coded, expects, segments, dir);
+    results[early ? "on" : "off"] = RunOnce(aicc, early, coded, expects, segments, extra, dir);
   }
   std::printf(
       "\n| early | complete-worded turns | median | p95 | max | decided early | "
@@ -453,6 +493,17 @@ int main(int argc, char** argv) {
         name.c_str(), r.complete_turns, Percentile(r.complete_ms, 0.5),
         Percentile(r.complete_ms, 0.95), mx, r.early_turns, r.incomplete_before_long_pause,
         r.incomplete_turns, r.resumed, r.early_turns, r.corrected, r.missing);
+  }
+  std::printf(
+      "\n| early | late-decided complete-worded turns | their median | p95 | audio sent to "
+      "Google | finals | mean long pause → final | late turns without a final |\n"
+      "|---|---|---|---|---|---|---|---|\n");
+  for (const auto& [name, r] : results) {
+    std::printf("| %s | %zu | %.0f ms | %.0f ms | %.1f s | %.0f | %.0f ms | %d |\n", name.c_str(),
+                r.late_ms.size(), Percentile(r.late_ms, 0.5), Percentile(r.late_ms, 0.95),
+                r.stt_audio_s, r.final_count,
+                r.final_count > 0 ? 1000 * r.final_latency_sum_s / r.final_count : 0.0,
+                r.late_without_final);
   }
   fs::remove_all(dir);
   return 0;

@@ -126,6 +126,7 @@ pipeline::PipelineOptions PipelineOptionsFrom(const core::Config& cfg, bool pipe
   o.speaker.early.short_pause = Ms(cfg, "turn.early_pause_ms");
   o.speaker.early.min_text_score = cfg.GetDouble("turn.early_min_score");
   o.speaker.early.update_events = cfg.GetBool("turn.update_events");
+  o.speaker.closing_silence = Ms(cfg, "stt.closing_silence_ms");
   o.pipeline_only = pipeline_only;
   o.call_idle_timeout = std::chrono::seconds(cfg.GetInt("pipeline.call_idle_timeout_sec"));
   // A call ending during a Google outage waits for its held utterances too.

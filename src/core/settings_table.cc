@@ -352,6 +352,15 @@ std::vector<SettingSpec> BuildTable() {
        .max = 10000,
        .help = "How long a finished utterance waits for a final transcript before using the latest "
                "interim."},
+      {.name = "stt.closing_silence_ms",
+       .env = {"AICC_STT_CLOSING_SILENCE_MS"},
+       .type = T::kInt,
+       .default_value = "600",
+       .min = 0,
+       .max = 10000,
+       .help = "Silence after the end of speech sent to the recognizer: what it needs before its "
+               "final (the timing model: 500 ms, plus 100 ms for the VAD's end of speech); the "
+               "rest of vad.min_silence_ms is not sent. 0: send it all (docs/stt-google.md)."},
       {.name = "stt.outage_wait_ms",
        .env = {"AICC_STT_OUTAGE_WAIT_MS"},
        .type = T::kInt,

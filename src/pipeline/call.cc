@@ -165,11 +165,11 @@ std::string Call::OnTurn(events::Event::Body body, const TurnTiming& timing) {
         std::chrono::duration<double>(deps_.clock->Now() - timing.detected).count());
     turns_by_decision_[complete ? 1 : 0]->Increment();
     // Only where the packet's arrival is known (real RTP, not gap silence).
+    // Arrivals are on the steady clock, which the injected clock is in
+    // production (and a test's clock stamps its frames with).
     if (timing.speech_end_arrival != std::chrono::steady_clock::time_point{}) {
       end_latency_[timing.early ? 1 : 0]->Observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                        timing.speech_end_arrival)
-              .count());
+          std::chrono::duration<double>(deps_.clock->Now() - timing.speech_end_arrival).count());
     }
   }
   return id;

@@ -208,6 +208,9 @@ void SpeakerPipeline::OnSpeechStart(std::uint64_t start_sample,
   live_last_word_.clear();
   in_short_pause_ = false;
   early_.reset();
+  trailing_silence_ = 0;
+  closing_sent_ = false;
+  held_tail_.clear();
   session_->SpeechStart(pre_roll);
 }
 
@@ -288,7 +291,43 @@ void SpeakerPipeline::TryEarly() {
 }
 
 void SpeakerPipeline::OnSpeechAudio(std::span<const std::int16_t> pcm) {
+  // The segmenter scored this chunk just before handing it over; its own
+  // rule for silence inside speech (below end_threshold) is the one used.
+  const bool voiced = segmenter_->LastProbability() >= options_.segmenter.end_threshold;
+  if (voiced) {
+    trailing_silence_ = 0;
+    if (closing_sent_) {
+      // The voice is back before the long pause: the held audio is left out
+      // (to the recognizer, a pause it had already closed) except its last
+      // pre-roll, which holds the onset the VAD did not yet call voiced,
+      // as at a speech start.
+      closing_sent_ = false;
+      session_->SpeechAudio(held_tail_);
+      held_tail_.clear();
+    }
+  } else {
+    trailing_silence_ += pcm.size();
+  }
+  // Past the closing silence the recognizer needs, more silence changes none
+  // of its results and is billed (Google bills the audio sent).
+  if (closing_sent_) {
+    const std::size_t keep = static_cast<std::size_t>(options_.segmenter.pre_roll.count()) *
+                             static_cast<std::size_t>(sample_rate_) / 1000;
+    held_tail_.insert(held_tail_.end(), pcm.begin(), pcm.end());
+    if (held_tail_.size() > keep) {
+      held_tail_.erase(held_tail_.begin(),
+                       held_tail_.begin() + static_cast<long>(held_tail_.size() - keep));
+    }
+    return;
+  }
   session_->SpeechAudio(pcm);
+  const auto needed = static_cast<std::uint64_t>(options_.closing_silence.count()) *
+                      static_cast<std::uint64_t>(sample_rate_) / 1000;
+  if (needed > 0 && trailing_silence_ >= needed) {
+    closing_sent_ = true;
+    held_tail_.clear();
+    session_->FlushAudio();  // the last of it must not wait to fill a request
+  }
 }
 
 void SpeakerPipeline::OnSpeechEnd(std::uint64_t end_sample, std::chrono::milliseconds pause) {

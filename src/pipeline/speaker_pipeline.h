@@ -50,6 +50,10 @@ struct EarlyTurnOptions {
 struct SpeakerPipelineOptions {
   vad::SegmenterOptions segmenter;
   EarlyTurnOptions early;
+  // Silence after the voice stops that the recognizer gets (stt.closing_silence_ms):
+  // what its endpointer needs to send the final; the rest of the long pause
+  // is held back. 0: the whole closing silence, up to vad.min_silence_ms.
+  std::chrono::milliseconds closing_silence{0};
   // Drop turns whose transcript is empty because the recognizer heard no
   // words (the old system's behaviour). Never applies to turns whose text is
   // missing because speech-to-text failed or is off: those are sent with
@@ -196,6 +200,15 @@ class SpeakerPipeline : public vad::Segmenter::Listener {
   std::uint64_t pause_end_sample_ = 0;
   std::chrono::steady_clock::time_point pause_detected_{};
   std::optional<EarlyTurn> early_;
+
+  // Silent samples since the voice last stopped in the open utterance, and
+  // whether the recognizer has had its closing silence (audio held back
+  // until the voice comes again).
+  std::uint64_t trailing_silence_ = 0;
+  bool closing_sent_ = false;
+  // The latest held-back audio, up to the segmenter's pre-roll (capacity
+  // grows to that once, then is reused).
+  std::vector<std::int16_t> held_tail_;
 
   std::optional<std::uint64_t> utterance_start_;
   int pending_results_ = 0;

@@ -78,6 +78,11 @@ void GoogleSession::SpeechAudio(std::span<const std::int16_t> pcm) {
   PushAudio(pcm);
 }
 
+void GoogleSession::FlushAudio() {
+  if (closed_ || !in_speech_) return;
+  FlushChunk();
+}
+
 void GoogleSession::PushAudio(std::span<const std::int16_t> pcm) {
   if (pcm.empty()) return;
   std::span<const std::int16_t> in = pcm;

@@ -88,6 +88,10 @@ class RecognizerSession {
   virtual ~RecognizerSession() = default;
   virtual void SpeechStart(std::span<const std::int16_t> pre_roll) = 0;
   virtual void SpeechAudio(std::span<const std::int16_t> pcm) = 0;
+  // Sends now any audio held back to fill a request: the utterance's audio
+  // so far (its closing silence included) is all the recognizer will get
+  // until the next SpeechAudio, so none of it may wait for more.
+  virtual void FlushAudio() {}
   // `done` is called exactly once on the session's executor: with the final
   // text covering the utterance, or after the final-wait bound the latest
   // interim (is_final=false), or empty on error / without a recognizer.

@@ -162,5 +162,66 @@ TEST_F(EarlyTurnE2eTest, OldConsumersSeeOnlyTurnComplete) {
   EXPECT_NE(metrics.find("aicc_turns_resumed_total 1"), std::string::npos) << metrics;
 }
 
+// The final has other words for an early turn (Google adds a particle when
+// it finalizes): with turn.update_events a backend gets a turn_corrected
+// naming the early turn, after it, with the final's words; without it, only
+// the early turn_complete, as an old backend expects. Either way one turn.
+class EarlyTurnCorrectionE2eTest : public EarlyTurnE2eTest,
+                                   public ::testing::WithParamInterface<bool> {};
+
+TEST_P(EarlyTurnCorrectionE2eTest, ADifferingFinalReachesTheBackendOnlyWhenAskedFor) {
+  const bool update_events = GetParam();
+  fakes::FakeSpeechOptions o;
+  o.timing.enabled = true;
+  o.timing.segment_texts = {"결제일 변경해 주세요"};
+  o.timing.final_texts = {"결제일을 변경해 주세요"};
+  fakes::FakeSpeechServer speech(o);
+  StartAicc(speech.Endpoint(), update_events);
+  std::vector<std::uint8_t> coded;
+  Append(coded, 300, false);
+  Append(coded, 1200, true);
+  Append(coded, 1500, false);
+  asio::io_context io;
+  rtp::Sender sender(io.get_executor());
+  ASSERT_TRUE(sender.AddStream(
+      {asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), customer_port_),
+       rtp::Codec::kUlaw, std::move(coded)}));
+  sender.Start([&io] { io.stop(); });
+  io.run();
+  const auto events = WaitFor(1, 30s);
+  ASSERT_FALSE(events.empty()) << Log();
+  ASSERT_EQ(events.back()["type"], "metadata_end") << Log();
+  ExpectSchemaValid();
+
+  const auto turns = OfType(events, "turn_complete");
+  ASSERT_EQ(turns.size(), 1u) << Log();
+  EXPECT_EQ(turns[0]["transcript"], "결제일 변경해 주세요");
+  EXPECT_EQ(turns[0]["early"], true);
+  EXPECT_EQ(events.back()["turn_count"], 1);
+  const auto corrected = OfType(events, "turn_corrected");
+  if (update_events) {
+    ASSERT_EQ(corrected.size(), 1u) << Log();
+    const Json& c = corrected[0];
+    EXPECT_EQ(c["corrected_event_id"], turns[0]["event_id"]);
+    EXPECT_EQ(c["transcript"], "결제일을 변경해 주세요");
+    EXPECT_EQ(c["speaker"], "customer");
+    EXPECT_EQ(c["stt_final"], true);
+    EXPECT_NEAR(c["stt_confidence"].get<double>(), 0.92, 1e-3);
+    EXPECT_EQ(c["pii_masked"], 0);
+    EXPECT_EQ(c["call_id"], turns[0]["call_id"]);
+    EXPECT_GT(c["seq"].get<int>(), turns[0]["seq"].get<int>());
+    EXPECT_LT(c["seq"].get<int>(), events.back()["seq"].get<int>());
+    EXPECT_NE(c["event_id"], turns[0]["event_id"]);
+  } else {
+    EXPECT_TRUE(corrected.empty());
+    ASSERT_EQ(events.size(), 3u) << "metadata_start, the early turn, metadata_end";
+  }
+  const std::string metrics = HttpGet(http_port_, "/metrics");
+  EXPECT_NE(metrics.find("aicc_turns_corrected_total 1"), std::string::npos) << metrics;
+}
+
+INSTANTIATE_TEST_SUITE_P(UpdateEvents, EarlyTurnCorrectionE2eTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "On" : "Off"; });
+
 }  // namespace
 }  // namespace aicc::e2e

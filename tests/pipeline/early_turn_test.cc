@@ -9,7 +9,10 @@
 #include <deque>
 
 #include "core/clock.h"
+#include "core/metrics.h"
+#include "pipeline/call_registry.h"
 #include "pipeline/speaker_pipeline.h"
+#include "rtp/receiver.h"
 #include "turn/detector.h"
 #include "vad/vad.h"
 
@@ -21,7 +24,11 @@ using namespace std::chrono_literals;
 class ScriptedSession final : public stt::RecognizerSession {
  public:
   void SpeechStart(std::span<const std::int16_t>) override { ++starts; }
-  void SpeechAudio(std::span<const std::int16_t>) override {}
+  void SpeechAudio(std::span<const std::int16_t> pcm) override { samples += pcm.size(); }
+  void FlushAudio() override {
+    ++flushes;
+    ends_at_flush = ends.size();
+  }
   void SpeechEnd(std::function<void(stt::SpeechResult)> done) override {
     ends.push_back(std::move(done));
   }
@@ -30,6 +37,9 @@ class ScriptedSession final : public stt::RecognizerSession {
     on_text = std::move(cb);
   }
   int starts = 0;
+  std::size_t samples = 0;  // audio after the pre-roll
+  int flushes = 0;
+  std::size_t ends_at_flush = 0;
   std::deque<std::function<void(stt::SpeechResult)>> ends;
   std::function<void(const stt::LiveText&)> on_text;
 };
@@ -53,8 +63,10 @@ struct Sent {
 
 class EarlyTurnTest : public ::testing::Test {
  protected:
-  void Make(bool early_on, bool update_events = true) {
+  void Make(bool early_on, bool update_events = true,
+            std::chrono::milliseconds closing_silence = 0ms) {
     SpeakerPipelineOptions o;
+    o.closing_silence = closing_silence;
     o.segmenter.min_silence = 800ms;
     o.early.enabled = early_on;
     o.early.short_pause = 250ms;
@@ -308,6 +320,123 @@ TEST_F(EarlyTurnTest, OffKeepsTodaysBehaviour) {
   Answer("네 알겠습니다");
   ASSERT_EQ(sent_.size(), 1u);
   EXPECT_FALSE(Get<events::TurnComplete>(0)->early);
+}
+
+// The recognizer gets the closing silence its endpointer needs, sent at
+// once, and not the rest of the long pause (stt.closing_silence_ms). The
+// utterance still ends at the long pause.
+TEST_F(EarlyTurnTest, TheRecognizerGetsOnlyTheClosingSilenceItNeeds) {
+  struct Row {
+    std::chrono::milliseconds closing;
+    int min_ms, max_ms;  // silence sent after the tone
+    int flushes;
+  };
+  // The energy VAD calls the first chunks of silence voiced (smoothing), so
+  // up to ~130 ms more than the setting reaches the recognizer. 0 is the old
+  // behaviour: all of the long pause.
+  const Row rows[] = {{500ms, 500, 640, 1}, {300ms, 300, 440, 1}, {0ms, 780, 1000, 0}};
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.closing.count());
+    sent_.clear();
+    sample_ = 0;
+    Make(false, true, row.closing);
+    Audio(1000, true);
+    const std::size_t at_end_of_tone = recognizer_.session->samples;
+    Audio(1200, false);
+    ASSERT_EQ(recognizer_.session->ends.size(), 1u) << "the long pause still ends the utterance";
+    const int sent_ms = static_cast<int>((recognizer_.session->samples - at_end_of_tone) / 8);
+    EXPECT_GE(sent_ms, row.min_ms);
+    EXPECT_LE(sent_ms, row.max_ms);
+    EXPECT_EQ(recognizer_.session->flushes, row.flushes);
+    if (row.flushes > 0) {
+      EXPECT_EQ(recognizer_.session->ends_at_flush, 0u);
+    }
+    Answer("네 알겠습니다");
+    ASSERT_EQ(sent_.size(), 1u);
+  }
+}
+
+// The voice coming back after the closing silence (but before the long
+// pause) is sent again, in the same utterance.
+TEST_F(EarlyTurnTest, VoiceAfterTheClosingSilenceIsSentAgain) {
+  Make(false, true, 300ms);
+  Audio(1000, true);
+  Audio(700, false);  // ~400 ms held back, more than the 300 ms pre-roll
+  EXPECT_EQ(recognizer_.session->flushes, 1);
+  const std::size_t before = recognizer_.session->samples;
+  Audio(500, true);
+  // All of the voice, with the pre-roll before the chunk the VAD first called
+  // voiced (the onset), not the whole held pause.
+  EXPECT_GE(recognizer_.session->samples - before, (500u + 200u) * 8);
+  EXPECT_LE(recognizer_.session->samples - before, (500u + 300u) * 8);
+  Audio(600, false);
+  EXPECT_EQ(recognizer_.session->flushes, 2);
+  EXPECT_TRUE(recognizer_.session->ends.empty()) << "one utterance, not yet ended";
+  Audio(400, false);
+  EXPECT_EQ(recognizer_.session->ends.size(), 1u);
+}
+
+// Prometheus sample value of `series` (name and labels as rendered).
+double Sample(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+// aicc_turn_end_latency_seconds runs on the injected clock, like every other
+// time in a call (it read std::chrono::steady_clock::now(): a test clock
+// gave nonsense, seconds of uptime apart).
+TEST(TurnEndLatency, IsMeasuredOnTheInjectedClock) {
+  boost::asio::io_context io;
+  core::MetricsRegistry metrics;
+  core::ManualClock clock;
+  auto recognizer = stt::MakeNullRecognizer();
+  turn::Detector detector{turn::DetectorOptions{}};
+  PipelineDeps deps;
+  deps.vad_engine = vad::MakeEnergyEngine(0.6);
+  deps.recognizer = recognizer.get();
+  deps.detector = &detector;
+  deps.clock = &clock;
+  deps.metrics = &metrics;
+  int turns = 0;
+  deps.emit = [&](const events::Event& e) {
+    if (std::holds_alternative<events::TurnComplete>(e.body)) ++turns;
+  };
+  PipelineOptions options;
+  options.speaker.segmenter.min_silence = 800ms;
+  auto registry = std::make_unique<CallRegistry>(io.get_executor(), deps, options);
+  CallMeta meta;
+  meta.call_id = "3c1d0e2f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+  registry->StartCall(meta);
+  io.poll();
+  // 1 s of tone then silence, one 20 ms frame per 20 ms of the test clock,
+  // each stamped with its arrival on that clock.
+  std::uint64_t sample = 0;
+  for (int i = 0; i < 150 && turns == 0; ++i) {
+    std::vector<std::int16_t> pcm(160);
+    if (i < 50) {
+      for (std::size_t k = 0; k < pcm.size(); ++k)
+        pcm[k] = static_cast<std::int16_t>(8000 * std::sin(0.3 * double(sample + k)));
+    }
+    rtp::AudioFrame f;
+    f.pcm = pcm;
+    f.stream_sample = sample;
+    f.arrival = clock.Now();
+    registry->OnAudio(rtp::SourceInfo{meta.call_id, core::Speaker::kCustomer}, f);
+    io.poll();
+    clock.Advance(20ms);
+    sample += 160;
+  }
+  ASSERT_EQ(turns, 1);
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_EQ(Sample(text, "aicc_turn_end_latency_seconds_count{decision=\"late\"}"), 1) << text;
+  // The long pause (800 ms) after the tone's last voiced frame, plus the
+  // VAD's smoothing and chunking: well under a second on the test's clock.
+  const double latency = Sample(text, "aicc_turn_end_latency_seconds_sum{decision=\"late\"}");
+  EXPECT_GE(latency, 0.78);
+  EXPECT_LE(latency, 1.0);
+  registry.reset();
+  io.poll();
 }
 
 }  // namespace

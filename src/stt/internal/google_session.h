@@ -44,6 +44,7 @@ class GoogleSession final : public StreamOwner, public std::enable_shared_from_t
 
   void SpeechStart(std::span<const std::int16_t> pre_roll);
   void SpeechAudio(std::span<const std::int16_t> pcm);
+  void FlushAudio();
   void SpeechEnd(std::function<void(SpeechResult)> done);
   void Close();
   void SetLiveTextListener(std::function<void(const LiveText&)> on_text) {
@@ -139,6 +140,7 @@ class GoogleSessionHandle final : public RecognizerSession {
     session_->SpeechStart(pre_roll);
   }
   void SpeechAudio(std::span<const std::int16_t> pcm) override { session_->SpeechAudio(pcm); }
+  void FlushAudio() override { session_->FlushAudio(); }
   void SpeechEnd(std::function<void(SpeechResult)> done) override {
     session_->SpeechEnd(std::move(done));
   }

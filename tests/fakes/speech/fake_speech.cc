@@ -237,6 +237,9 @@ class TimingModel {
     seg_words_ = t_.segment_texts.empty()
                      ? std::vector<std::string>{"seg" + std::to_string(n)}
                      : SplitWords(t_.segment_texts[n % t_.segment_texts.size()]);
+    seg_final_words_ = n < t_.final_texts.size() && !t_.final_texts[n].empty()
+                           ? SplitWords(t_.final_texts[n])
+                           : seg_words_;
     if (activity_events_)
       out.push_back(Activity(speech::StreamingRecognizeResponse::SPEECH_ACTIVITY_BEGIN, ms_ - 10));
   }
@@ -244,6 +247,7 @@ class TimingModel {
   void CloseSegment(std::vector<speech::StreamingRecognizeResponse>& out) {
     seg_open_ = false;
     done_words_.insert(done_words_.end(), seg_words_.begin(), seg_words_.end());
+    final_words_.insert(final_words_.end(), seg_final_words_.begin(), seg_final_words_.end());
     seg_words_.clear();
     if (activity_events_)
       out.push_back(
@@ -280,13 +284,14 @@ class TimingModel {
     speech::StreamingRecognizeResponse resp;
     auto* r = resp.add_results();
     auto* alt = r->add_alternatives();
-    alt->set_transcript(JoinWords(done_words_, done_words_.size()));
+    alt->set_transcript(JoinWords(final_words_, final_words_.size()));
     alt->set_confidence(0.92f);
     r->set_is_final(true);
     SetOffset(r->mutable_result_end_offset(), speech_end_ms_);
     r->set_language_code("ko-kr");
     out.push_back(std::move(resp));
     done_words_.clear();
+    final_words_.clear();
     in_stretch_ = false;
     silence_ms_ = 0;
   }
@@ -318,6 +323,8 @@ class TimingModel {
   std::int64_t speech_end_ms_ = 0;
   std::vector<std::string> seg_words_;
   std::vector<std::string> done_words_;
+  std::vector<std::string> seg_final_words_;
+  std::vector<std::string> final_words_;
 };
 
 speech::StreamingRecognizeResponse PauseFinal(int stream, int n, std::int64_t end_ms) {

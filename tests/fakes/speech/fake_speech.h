@@ -95,6 +95,9 @@ struct FakeSpeechOptions {
   struct Timing {
     bool enabled = false;
     std::vector<std::string> segment_texts;
+    // Where entry n is not empty, segment n's words in the final differ from
+    // its interims (Google revising its guess when it finalizes).
+    std::vector<std::string> final_texts;
     std::chrono::milliseconds interim_min{100};
     std::chrono::milliseconds interim_max{300};
     std::chrono::milliseconds word_ms{300};
