@@ -104,8 +104,17 @@ void Dispatcher::Impl::Append(std::string json, const events::Event* event) {
   }
   full = journal->Full();
   events_total->Increment();
+  // Kept only for records some destination has still to send (and the last
+  // window's worth, whose write may be confirmed before its sender looks its
+  // time up): memory follows the backlog, not the run's length.
   append_times.emplace_back(*index, std::chrono::steady_clock::now());
-  while (append_times.size() > 100000) append_times.pop_front();
+  const std::uint64_t min_cursor = journal->MinCursor();
+  const std::uint64_t needed_from =
+      min_cursor - std::min<std::uint64_t>(min_cursor, options.window);
+  while (!append_times.empty() &&
+         (append_times.front().first < needed_from || append_times.size() > 100000)) {
+    append_times.pop_front();
+  }
   journal_bytes = journal->Bytes();
   journal_bytes_gauge->Set(static_cast<double>(journal_bytes.load()));
   if (options.stdout_output) {

@@ -197,11 +197,15 @@ boost::system::result<std::uint64_t, JournalError> Journal::Append(std::string_v
     ::fdatasync(tail_fd_);
   else
     dirty_ = true;
-  cache_.emplace_back(next_index_, std::string(payload));
-  cache_bytes_ += payload.size();
-  while (cache_bytes_ > cache_limit_ && !cache_.empty()) {
-    cache_bytes_ -= cache_.front().second.size();
-    cache_.pop_front();
+  // Cached only while a destination still needs it (none is configured:
+  // nobody reads it).
+  if (!cursors_.empty()) {
+    cache_.emplace_back(next_index_, std::string(payload));
+    cache_bytes_ += payload.size();
+    while (cache_bytes_ > cache_limit_ && !cache_.empty()) {
+      cache_bytes_ -= cache_.front().second.size();
+      cache_.pop_front();
+    }
   }
   Segment& tail = segments_.back();
   tail.offsets.push_back(static_cast<std::uint32_t>(tail.bytes));
@@ -235,10 +239,7 @@ void Journal::DropOldestSegment(std::vector<Drop>* drops) {
   fs::remove(oldest.path, ec);
   total_bytes_ -= oldest.bytes;
   first_index_ = segments_.empty() ? next_index_ : segments_.front().first_index;
-  while (!cache_.empty() && cache_.front().first < first_index_) {
-    cache_bytes_ -= cache_.front().second.size();
-    cache_.pop_front();
-  }
+  TrimCacheBelow(first_index_);
   for (auto& [name, cursor] : cursors_) {
     if (cursor >= first_index_) continue;
     if (drops) {
@@ -327,9 +328,22 @@ void Journal::SetCursor(const std::string& destination, std::uint64_t next_index
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
+  const std::uint64_t min_cursor = MinCursor();
+  TrimCacheBelow(min_cursor);
+  DeleteSegmentsBelow(min_cursor);
+}
+
+std::uint64_t Journal::MinCursor() const {
   std::uint64_t min_cursor = next_index_;
   for (const auto& [name, c] : cursors_) min_cursor = std::min(min_cursor, c);
-  DeleteSegmentsBelow(min_cursor);
+  return min_cursor;
+}
+
+void Journal::TrimCacheBelow(std::uint64_t index) {
+  while (!cache_.empty() && cache_.front().first < index) {
+    cache_bytes_ -= cache_.front().second.size();
+    cache_.pop_front();
+  }
 }
 
 void Journal::DeleteSegmentsBelow(std::uint64_t index) {

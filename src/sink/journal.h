@@ -100,6 +100,11 @@ class Journal {
   // deleted. A cursor never goes past NextIndex() (SetCursor clamps).
   std::uint64_t Cursor(const std::string& destination) const;
   void SetCursor(const std::string& destination, std::uint64_t next_index);
+  // The lowest cursor of every destination known (NextIndex() with none):
+  // records below it are needed by nobody now.
+  std::uint64_t MinCursor() const;
+  // Payload bytes of the records kept in memory (see cache_).
+  std::uint64_t CachedBytes() const { return cache_bytes_; }
   // A destination never seen before starts at `start` (clamped to the
   // journal: FirstIndex() means everything retained, NextIndex() from now);
   // a known one keeps its saved cursor.
@@ -123,6 +128,7 @@ class Journal {
   void DeleteSegmentsBelow(std::uint64_t index);
   void DropOldestSegment(std::vector<Drop>* drops);
   bool OldestHeldByConnected() const;
+  void TrimCacheBelow(std::uint64_t index);
   std::string CursorPath(const std::string& destination) const;
 
   JournalOptions options_;
@@ -134,8 +140,11 @@ class Journal {
   std::map<std::string, std::uint64_t> cursors_;
   std::set<std::string> connected_;
   bool dirty_ = false;
-  // The newest records in memory (bounded by cache_limit_ bytes), so
-  // destinations that keep up never read the disk.
+  // The newest records in memory, so destinations that keep up never read
+  // the disk: only those some destination has not confirmed yet (records
+  // every cursor has passed leave at once), and at most cache_limit_ bytes.
+  // Memory therefore follows the slowest backend's backlog, not the event
+  // rate: a daemon whose backends keep up holds next to nothing here.
   std::deque<std::pair<std::uint64_t, std::string>> cache_;
   std::uint64_t cache_bytes_ = 0;
   std::uint64_t cache_limit_ = 8u << 20;

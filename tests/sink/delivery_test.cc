@@ -215,6 +215,22 @@ TEST_F(DeliveryTest, BackendDownAtStartThenUpGetsEverything) {
   ExpectPerCallOrder(backend.Received());
 }
 
+// Every event sent gets its delivery latency observed, while the append
+// times kept for it are dropped as soon as every backend has passed them.
+TEST_F(DeliveryTest, EveryEventSentHasItsLatencyObserved) {
+  Backend backend;
+  auto& d = Make(Options({backend.Url()}));
+  for (int round = 0; round < 4; ++round) {
+    SubmitMany(d, 50);
+    ASSERT_TRUE(backend.WaitDistinct(50u * (round + 1)));
+  }
+  const std::string series = "aicc_sink_delivery_latency_seconds_count";
+  for (int i = 0; i < 250 && MetricValue(metrics_.RenderPrometheus(), series) < 200; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(MetricValue(metrics_.RenderPrometheus(), series), 200) << metrics_.RenderPrometheus();
+}
+
 TEST_F(DeliveryTest, BackendRestartsMidStreamNothingLostOrderKept) {
   SinkServerOptions flaky;
   flaky.close_after = 25;  // drops every connection after 25 events

@@ -127,6 +127,45 @@ TEST_F(JournalTest, CursorsPersistAndSegmentsGoWhenEveryDestinationPassed) {
   EXPECT_EQ((*j)->Read((*j)->Cursor("b"), 1).at(0).first, 120u);
 }
 
+// Memory follows the slowest backend's backlog: records every destination
+// has confirmed leave the in-memory cache at once (a daemon whose backends
+// keep up must not grow by every event it sends, up to the cache's bound).
+TEST_F(JournalTest, MemoryHoldsOnlyWhatADestinationStillNeeds) {
+  auto j = Journal::Open(Options());
+  ASSERT_TRUE(j);
+  (*j)->RegisterDestination("a", 0);
+  (*j)->RegisterDestination("b", 0);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE((*j)->Append(std::string(40, 'x')));
+  EXPECT_EQ((*j)->CachedBytes(), 100u * 40);
+  (*j)->SetCursor("a", 100);
+  EXPECT_EQ((*j)->CachedBytes(), 100u * 40) << "b still needs all of them";
+  EXPECT_EQ((*j)->MinCursor(), 0u);
+  (*j)->SetCursor("b", 60);
+  EXPECT_EQ((*j)->CachedBytes(), 40u * 40);
+  EXPECT_EQ((*j)->MinCursor(), 60u);
+  // What is still needed reads the same, from memory or disk.
+  auto rest = (*j)->Read(60, 100);
+  ASSERT_EQ(rest.size(), 40u);
+  EXPECT_EQ(rest.front().first, 60u);
+  (*j)->SetCursor("b", 100);
+  EXPECT_EQ((*j)->CachedBytes(), 0u);
+  // A destination starting from the retained records reads them from disk.
+  (*j)->RegisterDestination("c", 0);
+  auto all = (*j)->Read((*j)->Cursor("c"), 1000);
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.back().first, 99u);
+  EXPECT_EQ(all.back().second, std::string(40, 'x'));
+}
+
+// With no destination at all (stdout or a file only) nothing is cached.
+TEST_F(JournalTest, NothingCachedWithoutDestinations) {
+  auto j = Journal::Open(Options());
+  ASSERT_TRUE(j);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE((*j)->Append(std::string(40, 'x')));
+  EXPECT_EQ((*j)->CachedBytes(), 0u);
+  EXPECT_EQ((*j)->Read(0, 100).size(), 50u);
+}
+
 TEST_F(JournalTest, BoundPolicies) {
   auto o = Options();
   o.max_bytes = 4096;

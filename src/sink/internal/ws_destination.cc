@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -374,14 +375,14 @@ class WsDestination final : public Destination, public std::enable_shared_from_t
   }
 
   void ObserveLatency(std::uint64_t index) {
-    for (const auto& [i, t] : owner_->append_times) {
-      if (i == index) {
-        owner_->latency->Observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
-        return;
-      }
-      if (i > index) return;
-    }
+    // Indexes go up along the deque: a binary search, not a walk of the
+    // whole backlog per event sent.
+    const auto& times = owner_->append_times;
+    auto it = std::lower_bound(times.begin(), times.end(), index,
+                               [](const auto& entry, std::uint64_t i) { return entry.first < i; });
+    if (it == times.end() || it->first != index) return;
+    owner_->latency->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second).count());
   }
 
   void SetConnected(bool c) {
