@@ -79,6 +79,7 @@ std::string ToJson(const Event& e) {
     j["pii_masked"] = t->pii_masked;
     j["early"] = t->early;
     if (!t->continues_event_id.empty()) j["continues_event_id"] = t->continues_event_id;
+    j["agent_id"] = t->agent_id ? Json(*t->agent_id) : Json(nullptr);
   } else if (const auto* r = std::get_if<TurnResumed>(&e.body)) {
     j["speaker"] = core::ToString(r->speaker);
     j["resumed_event_id"] = r->resumed_event_id;
@@ -101,6 +102,7 @@ std::string ToJson(const Event& e) {
     j["timestamp"] = core::FormatTimestamp(e.timestamp);
     j["speech_ratio"] = Round(m.speech_ratio, 3);
     j["end_reason"] = m.end_reason;
+    j["agent_id"] = m.agent_id ? Json(*m.agent_id) : Json(nullptr);
   }
   j["event_id"] = e.event_id;
   j["seq"] = e.seq;
@@ -156,6 +158,8 @@ boost::system::result<Event, ParseError> FromJson(std::string_view text) {
       t.pii_masked = j.value("pii_masked", 0);  // absent in events of older versions
       t.early = j.value("early", false);
       t.continues_event_id = j.value("continues_event_id", "");
+      // Absent in events of older versions.
+      if (auto it = j.find("agent_id"); it != j.end() && it->is_string()) t.agent_id = *it;
       e.body = t;
     } else if (type == "metadata_end") {
       MetadataEnd m;
@@ -165,6 +169,7 @@ boost::system::result<Event, ParseError> FromJson(std::string_view text) {
       m.incomplete_turns = j.at("incomplete_turns").get<int>();
       m.speech_ratio = j.at("speech_ratio").get<double>();
       m.end_reason = j.at("end_reason").get<std::string>();
+      if (auto it = j.find("agent_id"); it != j.end() && it->is_string()) m.agent_id = *it;
       e.body = m;
     } else if (type == "turn_resumed") {
       TurnResumed r;

@@ -56,6 +56,10 @@ struct TurnComplete {
   // went on after it); its transcript holds only the words after that
   // turn's. Sent as "continues_event_id" when set.
   std::string continues_event_id;
+  // The agent on the call when the turn was made (null before one is known,
+  // and in pipeline-only mode). With dialplan routing the agent is learned
+  // after metadata_start, so this is where a backend first sees it.
+  std::optional<std::string> agent_id;
 };
 
 // The speaker went on after an early turn, before the long pause would have
@@ -85,6 +89,7 @@ struct MetadataEnd {
   int incomplete_turns = 0;
   double speech_ratio = 0;  // speech seconds / call seconds
   std::string end_reason;  // hangup | idle_timeout | shutdown | agent_unavailable | recovered | ...
+  std::optional<std::string> agent_id;  // the agent the call ended with (null: none known)
 };
 
 struct Event {

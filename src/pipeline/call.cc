@@ -145,6 +145,7 @@ std::string Call::OnTurn(events::Event::Body body, const TurnTiming& timing) {
     return Emit(std::move(body));
   }
   auto& turn = std::get<events::TurnComplete>(body);
+  turn.agent_id = meta_.agent_id;
   const bool complete = turn.complete;
   // The one place a transcript becomes an event: mask it here, before the
   // log line, the journal and the backends see it.
@@ -222,6 +223,7 @@ void Call::Finalize() {
       std::max(0.0, std::chrono::duration<double>(deps_.clock->Now() - start_).count());
   events::MetadataEnd end;
   end.total_duration = total;
+  end.agent_id = meta_.agent_id;
   double speech = 0;
   if (resume_) {
     // What the earlier process(es) sent for this call.

@@ -73,6 +73,15 @@ def check_call(h, number, agent=None, agents=None, end_reason="hangup", talk=Tru
     check(ends[-1]["end_reason"] == end_reason,
           f"{number}: end_reason {ends[-1]['end_reason']!r}, want {end_reason!r}")
     turns = [e for e in events if e["type"] == "turn_complete"]
+    # The agent on each turn and at the end: the one metadata_start named
+    # (routing = ari), or the one the dialplan's Dial() reached, learned
+    # after metadata_start (routing = dialplan).
+    final_agent = start.get("agent_id") or agent
+    if final_agent is not None:
+        check(ends[-1].get("agent_id") == final_agent,
+              f"{number}: metadata_end agent_id {ends[-1].get('agent_id')!r}, want {final_agent}")
+        wrong = [t.get("agent_id") for t in turns if t.get("agent_id") not in (final_agent, None)]
+        check(not wrong, f"{number}: turns name agents {wrong}, want {final_agent}")
     by = {"customer": [t for t in turns if t["speaker"] == "customer"],
           "agent": [t for t in turns if t["speaker"] == "agent"]}
     check(set(t["speaker"] for t in turns) <= {"customer", "agent"}, f"{number}: bad speaker")
@@ -225,6 +234,14 @@ def dialplan_routing(h):
         p = h.call(number, hold_ms=11000)
         expect_sipp_ok(h, p, "customer")
         call_id, events = check_call(h, number, agents=["agent01", None])
+        # metadata_start may go before the Dial is answered; the end names
+        # the agent who answered, and so does the agent's turn.
+        end = [e for e in events if e["type"] == "metadata_end"][-1]
+        check(end.get("agent_id") == "agent01", f"metadata_end agent_id {end.get('agent_id')!r}")
+        agent_turns = [e for e in events if e["type"] == "turn_complete"
+                       and e["speaker"] == "agent"]
+        check(all(t.get("agent_id") == "agent01" for t in agent_turns),
+              f"agent turns name {[t.get('agent_id') for t in agent_turns]}, want agent01")
     finally:
         h.stop_aicc()
         h.start_aicc()

@@ -125,6 +125,35 @@ TEST_F(AriE2eTest, CallFromStasisStartToMetadataEnd) {
   EXPECT_EQ(Log().find("s3cret-pass"), std::string::npos) << "the ARI password was logged";
 }
 
+// routing = dialplan: metadata_start goes before the dialplan's Dial()
+// picks the agent, so the agent reaches the backend on the later turns and
+// on metadata_end (before: no event ever named the agent).
+TEST_F(AriE2eTest, DialplanRoutingTheAgentLearnedLateReachesTheBackend) {
+  StartFake(1);
+  fake_->SetDialplanAgent("agent01");
+  StartAicc({"--set", "ari.routing=dialplan"});
+  const std::string customer = fake_->StartCall("01012345678");
+  ASSERT_TRUE(CallPlayed(customer, 60s)) << Log();
+  std::this_thread::sleep_for(1500ms);  // the last turn's pause
+  fake_->HangUp(customer);
+  const auto events = WaitFor(1, 30s);
+  ASSERT_GE(events.size(), 3u) << Log();
+  EXPECT_EQ(events.front()["type"], "metadata_start");
+  EXPECT_TRUE(events.front()["agent_id"].is_null()) << events.front().dump();
+  int turns = 0;
+  for (const auto& e : events) {
+    if (e["type"] != "turn_complete") continue;
+    ++turns;
+    // The Dial is answered as soon as the call continues, well before the
+    // first utterance of the sample call ends.
+    EXPECT_EQ(e["agent_id"], "agent01") << e.dump();
+  }
+  EXPECT_GE(turns, 4) << Log();
+  EXPECT_EQ(events.back()["type"], "metadata_end");
+  EXPECT_EQ(events.back()["agent_id"], "agent01") << events.back().dump();
+  ExpectSchemaValid();
+}
+
 TEST_F(AriE2eTest, TwentyConcurrentCalls) {
   constexpr int kCalls = 20;
   StartFake(kCalls);

@@ -46,7 +46,8 @@ TEST(EventTest, TurnCompleteJsonKeepsOldFieldsInOrderAndKoreanReadable) {
       R"("start_time":1.235,"end_time":4.5,"transcript":"카드 분실 신고 접수되었습니다.","decision":"complete",)"
       R"("fusion_score":0.877,"timestamp":"2026-11-24T00:36:33.712345Z","morpheme_score":0.95,)"
       R"("duration_score":0.8,"silence_score":0.7,"silence_ms":820,"stt_confidence":0.91,"stt_final":true,)"
-      R"("pii_masked":0,"early":false,"event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10","seq":3})");
+      R"("pii_masked":0,"early":false,"agent_id":null,"event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10",)"
+      R"("seq":3})");
 }
 
 // Issue 17: an early turn, the turn continuing it, and the two opt-in
@@ -68,7 +69,8 @@ Event Continuing() {
 TEST(EventTest, EarlyTurnAndUpdateEvents) {
   Event early = Turn();
   std::get<TurnComplete>(early.body).early = true;
-  EXPECT_NE(ToJson(early).find(R"("early":true,"event_id")"), std::string::npos) << ToJson(early);
+  EXPECT_NE(ToJson(early).find(R"("early":true,"agent_id":null,"event_id")"), std::string::npos)
+      << ToJson(early);
   EXPECT_EQ(ToJson(Turn()).find("continues_event_id"), std::string::npos);
   EXPECT_NE(
       ToJson(Continuing()).find(R"("continues_event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a11")"),
@@ -106,19 +108,44 @@ TEST(EventTest, MetadataEvents) {
       R"({"type":"metadata_start","call_id":"6f1c2b7a-3d4e-4f5a-8b6c-7d8e9f0a1b2c","customer_number":"01012345678",)"
       R"("agent_id":null,"timestamp":"2026-11-24T00:36:33.712345Z","channel_id":"1795480593.0",)"
       R"("event_id":"0b3f7d6e-8c1a-4f6e-9a51-2f0c8d3b4a10","seq":3})");
-  MetadataEnd m{61.2, 10, 7, 3, 0.4567, "hangup"};
+  MetadataEnd m{61.2, 10, 7, 3, 0.4567, "hangup", std::nullopt};
   const std::string j = ToJson(Base(m));
   EXPECT_NE(
       j.find(R"("total_duration":61.2,"turn_count":10,"complete_turns":7,"incomplete_turns":3,)"),
       std::string::npos)
       << j;
-  EXPECT_NE(j.find(R"("speech_ratio":0.457,"end_reason":"hangup")"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("speech_ratio":0.457,"end_reason":"hangup","agent_id":null)"),
+            std::string::npos)
+      << j;
+}
+
+// The agent learned after metadata_start (dialplan routing, a transfer)
+// reaches the backend on every later turn and on metadata_end.
+TEST(EventTest, TurnsAndTheEndCarryTheAgent) {
+  Event turn = Turn();
+  EXPECT_NE(ToJson(turn).find(R"("agent_id":null)"), std::string::npos) << ToJson(turn);
+  std::get<TurnComplete>(turn.body).agent_id = "agent07";
+  MetadataEnd m{61.2, 10, 7, 3, 0.4567, "hangup", std::nullopt};
+  m.agent_id = "agent07";
+  for (const Event& e : {turn, Base(m)}) {
+    const std::string j = ToJson(e);
+    EXPECT_NE(j.find(R"("agent_id":"agent07")"), std::string::npos) << j;
+    auto back = FromJson(j);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(ToJson(*back), j);
+  }
+  // An older journal's events (no agent_id) parse, with no agent.
+  std::string old = ToJson(Turn());
+  old.erase(old.find(R"(,"agent_id":null)"), 16);
+  auto back = FromJson(old);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_FALSE(std::get<TurnComplete>(back->body).agent_id);
 }
 
 TEST(EventTest, RoundTripsThroughJson) {
   for (const Event& e :
        {Turn(), Base(MetadataStart{"unknown", std::string("agent01"), "", std::nullopt}),
-        Base(MetadataEnd{3, 1, 1, 0, 0.5, "shutdown"})}) {
+        Base(MetadataEnd{3, 1, 1, 0, 0.5, "shutdown", std::nullopt})}) {
     auto back = FromJson(ToJson(e));
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(ToJson(*back), ToJson(e));
@@ -159,13 +186,14 @@ TEST(EventTest, OutputValidatesAgainstTheSchema) {
     t.stt_confidence.reset();
     t.stt_final = false;
     t.transcript.clear();
-    out << ToJson(no_stt) << "\n" << ToJson(Base(MetadataEnd{3, 1, 1, 0, 0.5, "shutdown"})) << "\n";
+    out << ToJson(no_stt) << "\n"
+        << ToJson(Base(MetadataEnd{3, 1, 1, 0, 0.5, "shutdown", std::nullopt})) << "\n";
     t.transcript_missing = "stt_unavailable";
     out << ToJson(no_stt) << "\n";
     MetadataStart with_origin;
     with_origin.call_start = start.timestamp;
     out << ToJson(Base(with_origin)) << "\n"
-        << ToJson(Base(MetadataEnd{3, 1, 1, 0, 0.5, "recovered"})) << "\n";
+        << ToJson(Base(MetadataEnd{3, 1, 1, 0, 0.5, "recovered", std::nullopt})) << "\n";
     out << ToJson(Continuing()) << "\n" << ToJson(Resumed()) << "\n" << ToJson(Corrected()) << "\n";
   }
   const std::string cmd = std::string("/usr/bin/python3 ") + AICC_SOURCE_DIR +
@@ -279,7 +307,7 @@ TEST(CallProgressTest, FoldsACallAndClosesItFromWhatWasSent) {
   EXPECT_FALSE(ProgressFromJson("{}"));
   EXPECT_FALSE(ProgressFromJson("not json"));
   // metadata_end closes it.
-  Event m = Base(MetadataEnd{18, 3, 2, 1, 0.25, "hangup"});
+  Event m = Base(MetadataEnd{18, 3, 2, 1, 0.25, "hangup", std::nullopt});
   m.seq = 4;
   Apply(p, m);
   EXPECT_FALSE(p.Open());

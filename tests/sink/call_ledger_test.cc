@@ -62,7 +62,7 @@ TEST_F(CallLedgerTest, OpenCallsSurviveARestartEndedOnesDoNot) {
     l->Record(Start(ended));
     l->Record(Turn(open, 1, true));
     l->Record(Turn(open, 2, false));
-    l->Record(Make(ended, 1, events::MetadataEnd{1, 0, 0, 0, 0, "hangup"}));
+    l->Record(Make(ended, 1, events::MetadataEnd{1, 0, 0, 0, 0, "hangup", std::nullopt}));
   }  // no Sync: a process crash still leaves what was written
   auto l = Open();
   ASSERT_EQ(l->open_at_start().size(), 1u);
@@ -104,7 +104,7 @@ TEST_F(CallLedgerTest, RevertKeepsTheSeqUsed) {
   const std::string id = core::NewUuid();
   auto l = Open();
   l->Record(Start(id));
-  const auto end = Make(id, 1, events::MetadataEnd{1, 0, 0, 0, 0, "hangup"});
+  const auto end = Make(id, 1, events::MetadataEnd{1, 0, 0, 0, 0, "hangup", std::nullopt});
   auto before = l->Record(end);
   EXPECT_FALSE(l->Find(id)->Open());
   l->Revert(before, end);
@@ -126,7 +126,7 @@ TEST_F(CallLedgerTest, CompactionKeepsTheFileBounded) {
     const std::string id = core::NewUuid();
     l->Record(Start(id));
     l->Record(Turn(id, 1, true));
-    l->Record(Make(id, 2, events::MetadataEnd{1, 1, 1, 0, 0.5, "hangup"}));
+    l->Record(Make(id, 2, events::MetadataEnd{1, 1, 1, 0, 0.5, "hangup", std::nullopt}));
   }
   EXPECT_LE(fs::file_size(dir_ / "calls.log"), 2u << 20);
   l.reset();

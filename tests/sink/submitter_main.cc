@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     e.call_id = call;
     e.seq = static_cast<std::uint64_t>(i);
     e.timestamp = std::chrono::system_clock::now();
-    e.body = aicc::events::MetadataEnd{1, i, 0, 0, 0, "test"};
+    e.body = aicc::events::MetadataEnd{1, i, 0, 0, 0, "test", std::nullopt};
     (void)(*d)->Submit(e);
   }
   // Wait until everything is journaled, then say so.
