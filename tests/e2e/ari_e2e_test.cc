@@ -67,6 +67,16 @@ class AriE2eTest : public AiccProcessTest {
         },
         timeout);
   }
+  // One call: the sample call played once, its last pause, the hang-up;
+  // returns the call's events (empty on a timeout).
+  std::vector<Json> PlayOneCall(const std::string& number, std::string* customer_out = nullptr) {
+    const std::string customer = fake_->StartCall(number);
+    if (customer_out) *customer_out = customer;
+    if (!CallPlayed(customer, 60s)) return {};
+    std::this_thread::sleep_for(1500ms);  // the last turn's pause
+    fake_->HangUp(customer);
+    return WaitFor(1, 30s);
+  }
   std::map<std::string, std::vector<Json>> ByCall(const std::vector<Json>& events) {
     std::map<std::string, std::vector<Json>> out;
     for (const auto& e : events) out[e["call_id"]].push_back(e);
@@ -82,11 +92,8 @@ TEST_F(AriE2eTest, CallFromStasisStartToMetadataEnd) {
   StartFake(2);
   StartAicc();
   ASSERT_NE(HttpGet(http_port_, "/readyz").find("ari: connected"), std::string::npos) << Log();
-  const std::string customer = fake_->StartCall("01012345678");
-  ASSERT_TRUE(CallPlayed(customer, 60s)) << Log();
-  std::this_thread::sleep_for(1500ms);  // the last turn's pause
-  fake_->HangUp(customer);
-  const auto events = WaitFor(1, 30s);
+  std::string customer;
+  const auto events = PlayOneCall("01012345678", &customer);
   ASSERT_GE(events.size(), 3u) << Log();
 
   // metadata_start: the call id aicc gave the call (the same as in the
@@ -132,11 +139,7 @@ TEST_F(AriE2eTest, DialplanRoutingTheAgentLearnedLateReachesTheBackend) {
   StartFake(1);
   fake_->SetDialplanAgent("agent01");
   StartAicc({"--set", "ari.routing=dialplan"});
-  const std::string customer = fake_->StartCall("01012345678");
-  ASSERT_TRUE(CallPlayed(customer, 60s)) << Log();
-  std::this_thread::sleep_for(1500ms);  // the last turn's pause
-  fake_->HangUp(customer);
-  const auto events = WaitFor(1, 30s);
+  const auto events = PlayOneCall("01012345678");
   ASSERT_GE(events.size(), 3u) << Log();
   EXPECT_EQ(events.front()["type"], "metadata_start");
   EXPECT_TRUE(events.front()["agent_id"].is_null()) << events.front().dump();
