@@ -185,12 +185,40 @@ float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 class SileroStream;
 
+// Fills Branch::basis_even/basis_odd when the basis has the symmetry of a
+// windowed DFT (exactly, as Silero's has); otherwise leaves them empty and
+// the STFT runs on the whole basis.
+void FoldBasis(SileroModel::Branch& b) {
+  const int F = b.filter, bins = b.bins, half = F / 2;
+  const auto at = [&](int row, int n) {
+    return b.basis[static_cast<std::size_t>(row) * static_cast<std::size_t>(F) +
+                   static_cast<std::size_t>(n)];
+  };
+  for (int k = 0; k < bins; ++k) {
+    if (at(bins + k, 0) != 0.0f || at(bins + k, half) != 0.0f) return;
+    for (int n = 1; n < half; ++n) {
+      if (at(k, n) != at(k, F - n) || at(bins + k, n) != -at(bins + k, F - n)) return;
+    }
+  }
+  b.even_row = (half + 1 + 7) / 8 * 8;
+  b.odd_row = (half - 1 + 7) / 8 * 8;
+  b.basis_even.assign(static_cast<std::size_t>(bins * b.even_row), 0.0f);
+  b.basis_odd.assign(static_cast<std::size_t>(bins * b.odd_row), 0.0f);
+  for (int k = 0; k < bins; ++k) {
+    float* even = b.basis_even.data() + static_cast<std::size_t>(k * b.even_row);
+    float* odd = b.basis_odd.data() + static_cast<std::size_t>(k * b.odd_row);
+    for (int n = 0; n <= half; ++n) even[n] = at(k, n);
+    for (int n = 1; n < half; ++n) odd[n - 1] = at(bins + k, n);
+  }
+}
+
 // Working memory of a forward pass over a batch of streams. Buffers only
 // grow (to the largest batch seen), so a pass allocates nothing once warm.
 struct Scratch {
   std::vector<float> spectrum, x0, x1, x2, xh, gates;
-  std::vector<const float*> xcols;
-  std::vector<float*> ycols;
+  std::vector<float> folded;
+  std::vector<const float*> xcols, xcols2;
+  std::vector<float*> ycols, ycols2;
   std::vector<SileroStream*> active, silent;
   std::vector<std::size_t> active_at, silent_at;  // their places in the batch
 };
@@ -281,9 +309,38 @@ void Encode(const SileroModel::Branch& b, std::span<SileroStream* const> st, Scr
                  static_cast<std::ptrdiff_t>(f % static_cast<std::size_t>(T)) * hop;
     s.ycols[f] = s.spectrum.data() + f * static_cast<std::size_t>(2 * bins);
   }
-  // Rows 0..bins-1 of the basis are the real parts, bins..2·bins-1 the imaginary.
-  K().gemm(b.basis.data(), 2 * bins, F, F, s.xcols.data(), s.ycols.data(),
-           static_cast<int>(frames));
+  if (b.basis_even.empty()) {
+    // Rows 0..bins-1 of the basis are the real parts, bins..2·bins-1 the imaginary.
+    K().gemm(b.basis.data(), 2 * bins, F, F, s.xcols.data(), s.ycols.data(),
+             static_cast<int>(frames));
+  } else {
+    // Fold each frame into its even and odd halves (Branch::basis_even).
+    const std::size_t folded = static_cast<std::size_t>(b.even_row + b.odd_row);
+    s.folded.resize(frames * folded);
+    s.xcols2.resize(frames);
+    s.ycols2.resize(frames);
+    const int half = F / 2;
+    for (std::size_t f = 0; f < frames; ++f) {
+      const float* x = s.xcols[f];
+      float* even = s.folded.data() + f * folded;
+      float* odd = even + b.even_row;
+      even[0] = x[0];
+      for (int n = 1; n < half; ++n) {
+        even[n] = x[n] + x[F - n];
+        odd[n - 1] = x[n] - x[F - n];
+      }
+      even[half] = x[half];
+      std::fill(even + half + 1, even + b.even_row, 0.0f);
+      std::fill(odd + half - 1, odd + b.odd_row, 0.0f);
+      s.xcols[f] = even;
+      s.xcols2[f] = odd;
+      s.ycols2[f] = s.ycols[f] + bins;
+    }
+    K().gemm(b.basis_even.data(), bins, b.even_row, b.even_row, s.xcols.data(), s.ycols.data(),
+             static_cast<int>(frames));
+    K().gemm(b.basis_odd.data(), bins, b.odd_row, b.odd_row, s.xcols2.data(), s.ycols2.data(),
+             static_cast<int>(frames));
+  }
   // Magnitudes, time-major per stream and framed by zero rows (the
   // convolutions' padding): stream k's x0 = [0…] [frame 0] … [frame T-1] [0…].
   // In this layout the three input rows a convolution step reads are
@@ -484,6 +541,7 @@ boost::system::result<std::shared_ptr<const SileroModel>, VadError> SileroModel:
       return VadError{name + ": unexpected STFT basis shape"};
     }
     b.basis = basis->data;
+    FoldBasis(b);
     const int strides[4] = {1, 2, 2, 1};
     for (int i = 0; i < 4; ++i) {
       const std::string base = "encoder." + std::to_string(i) + ".reparam_conv.";

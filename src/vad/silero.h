@@ -41,6 +41,14 @@ class SileroModel {
     int context = 64;
     int chunk = 512;
     std::vector<float> basis;  // [2·bins][F]
+    // The basis folded on its symmetry (a windowed DFT's real rows are even
+    // and its imaginary rows odd around F/2), which halves the STFT's work:
+    // basis_even [bins][even_row] over (x[0], x[n] + x[F-n] for 0 < n < F/2,
+    // x[F/2]) gives the real parts; basis_odd [bins][odd_row] over
+    // x[n] - x[F-n] (0 < n < F/2) the imaginary parts. Rows zero-padded to a
+    // multiple of 8. Empty if the model's basis lacks the symmetry.
+    std::vector<float> basis_even, basis_odd;
+    int even_row = 0, odd_row = 0;
     struct Conv {
       int out = 0, in = 0, stride = 1;
       // [out][row]: tap-major within a row, (i, k) → k·in + i, so that a

@@ -21,6 +21,11 @@ TEST(SileroTest, LoadsBothBranches) {
   EXPECT_EQ((*model)->branch(16000).bins, 129);
   EXPECT_EQ((*model)->branch(8000).filter, 128);
   EXPECT_EQ((*model)->branch(8000).bins, 65);
+  // Silero's basis is a windowed DFT, so the STFT runs on the folded halves.
+  EXPECT_EQ((*model)->branch(8000).even_row, 72);
+  EXPECT_EQ((*model)->branch(8000).odd_row, 64);
+  EXPECT_EQ((*model)->branch(16000).basis_even.size(), 129u * 136u);
+  EXPECT_EQ((*model)->branch(16000).basis_odd.size(), 129u * 128u);
   auto engine = MakeSileroEngine(*model);
   EXPECT_EQ(engine->NewStream(8000)->ChunkSamples(), 256u);
   EXPECT_EQ(engine->NewStream(16000)->ChunkSamples(), 512u);
