@@ -108,6 +108,7 @@ rtp::ReceiverOptions ReceiverOptionsFrom(const core::Config& cfg) {
                              ? rtp::Concealment::kRepeat
                              : rtp::Concealment::kSilence;
   o.socket_buffer_bytes = static_cast<int>(cfg.GetInt("media.socket_buffer_bytes"));
+  o.read_interval = std::chrono::milliseconds(cfg.GetInt("media.read_interval_ms"));
   o.unknown_source_grace = Ms(cfg, "media.unknown_source_grace_ms");
   o.probation_packets = static_cast<std::size_t>(cfg.GetInt("media.stream_probation_packets"));
   o.max_new_streams_per_second =
@@ -124,6 +125,7 @@ pipeline::PipelineOptions PipelineOptionsFrom(const core::Config& cfg, bool pipe
   o.speaker.drop_empty_transcripts = cfg.GetString("pipeline.empty_transcript") == "drop";
   o.speaker.early.enabled = cfg.GetBool("turn.early");
   o.speaker.early.short_pause = Ms(cfg, "turn.early_pause_ms");
+  o.speaker.early.backchannel_pause = Ms(cfg, "turn.early_backchannel_pause_ms");
   o.speaker.early.min_text_score = cfg.GetDouble("turn.early_min_score");
   o.speaker.early.update_events = cfg.GetBool("turn.update_events");
   o.speaker.closing_silence = Ms(cfg, "stt.closing_silence_ms");

@@ -128,6 +128,16 @@ std::vector<SettingSpec> BuildTable() {
        .max = 1073741824,
        .help =
            "SO_RCVBUF requested for each RTP socket (the kernel may cap it at net.core.rmem_max)."},
+      {.name = "media.read_interval_ms",
+       .env = {"AICC_READ_INTERVAL_MS"},
+       .type = T::kInt,
+       .default_value = "5",
+       .min = 0,
+       .max = 20,
+       .help = "Under load, each RTP socket is read at most once per this interval (everything "
+               "queued, in one go) instead of waking per datagram: fewer thread wake-ups per "
+               "packet, larger batches, at most this much added delay (included in the latency "
+               "metrics). 0: wake on every datagram."},
       {.name = "media.unknown_source_grace_ms",
        .env = {"AICC_UNKNOWN_SOURCE_GRACE_MS"},
        .type = T::kInt,
@@ -438,6 +448,16 @@ std::vector<SettingSpec> BuildTable() {
        .max = 2000,
        .help = "The short pause for early decisions; at or above vad.min_silence_ms it never "
                "comes first (early decisions are then off)."},
+      {.name = "turn.early_backchannel_pause_ms",
+       .env = {"AICC_TURN_EARLY_BACKCHANNEL_PAUSE_MS"},
+       .type = T::kInt,
+       .default_value = "500",
+       .min = 100,
+       .max = 2000,
+       .help =
+           "The pause a backchannel or acknowledgement (네, 네 알겠습니다, 감사합니다) waits for "
+           "before an early decision: often the start of more from the same speaker. At or "
+           "below turn.early_pause_ms it goes at the short pause like any clear ending."},
       {.name = "turn.early_min_score",
        .env = {"AICC_TURN_EARLY_MIN_SCORE"},
        .type = T::kDouble,

@@ -269,6 +269,9 @@ void SpeakerPipeline::TryEarly() {
   // The fused score must agree: a very short utterance with an uncertain
   // interim waits for the long pause.
   if (!d.complete) return;
+  if (d.ending == turn::EndingClass::kBackchannel && pause < options_.early.backchannel_pause) {
+    return;
+  }
   events::TurnComplete turn;
   turn.speaker = speaker_;
   turn.start_time = CallTimeOf(start);
@@ -294,6 +297,7 @@ void SpeakerPipeline::OnSpeechAudio(std::span<const std::int16_t> pcm) {
   // The segmenter scored this chunk just before handing it over; its own
   // rule for silence inside speech (below end_threshold) is the one used.
   const bool voiced = segmenter_->LastProbability() >= options_.segmenter.end_threshold;
+  const std::uint64_t silence_before = trailing_silence_;
   if (voiced) {
     trailing_silence_ = 0;
     if (closing_sent_) {
@@ -307,6 +311,14 @@ void SpeakerPipeline::OnSpeechAudio(std::span<const std::int16_t> pcm) {
     }
   } else {
     trailing_silence_ += pcm.size();
+    // A backchannel held at the short pause is looked at again once its own
+    // pause is reached.
+    const auto backchannel =
+        static_cast<std::uint64_t>(options_.early.backchannel_pause.count() * sample_rate_ / 1000);
+    if (in_short_pause_ && !early_ && silence_before < backchannel &&
+        trailing_silence_ >= backchannel) {
+      TryEarly();
+    }
   }
   // Past the closing silence the recognizer needs, more silence changes none
   // of its results and is billed (Google bills the audio sent).

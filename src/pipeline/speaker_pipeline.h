@@ -38,6 +38,10 @@ struct EarlyTurnOptions {
   // Silence inside speech after which the words may decide (below
   // vad.min_silence_ms, the long pause).
   std::chrono::milliseconds short_pause{250};
+  // The pause a backchannel or acknowledgement (네, 네 알겠습니다, 감사합니다)
+  // waits for instead: often the preface of more from the same speaker, and
+  // the turn where being early matters least. At or below short_pause: none.
+  std::chrono::milliseconds backchannel_pause{500};
   // Detector::EndsClearly's minimum text score.
   double min_text_score = 0.9;
   // Google's interim stability at or above which the last word counts as

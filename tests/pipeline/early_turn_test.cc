@@ -277,7 +277,7 @@ TEST_F(EarlyTurnTest, TextFromBeforeTheRecognizerHeardTheEndWaits) {
   Text("네", 0.01f, false, false);
   Text("네", 0.01f, false, false);
   Text("네", 0.9f, false, false);
-  Audio(500, false);
+  Audio(600, false);  // past the backchannel pause (500 ms) too
   EXPECT_TRUE(sent_.empty());
   Text("네 알겠습니다", 0.9f);
   ASSERT_EQ(sent_.size(), 1u);
@@ -290,7 +290,7 @@ TEST_F(EarlyTurnTest, SameLastWordTwiceIsStable) {
   Make(true);
   Audio(1000, true);
   Text("네 알겠습니다", 0.01f);
-  Audio(500, false);
+  Audio(600, false);  // past the backchannel pause (500 ms) too
   EXPECT_TRUE(sent_.empty());
   Text("네 알겠습니다", 0.01f);
   ASSERT_EQ(sent_.size(), 1u);
@@ -320,6 +320,35 @@ TEST_F(EarlyTurnTest, OffKeepsTodaysBehaviour) {
   Answer("네 알겠습니다");
   ASSERT_EQ(sent_.size(), 1u);
   EXPECT_FALSE(Get<events::TurnComplete>(0)->early);
+}
+
+// A backchannel or acknowledgement waits for its own, longer pause (often
+// the speaker goes on: "네 알겠습니다 ‹450 ms› 잠시만 기다려 주세요"); a
+// question or a statement goes at the short pause.
+TEST_F(EarlyTurnTest, ABackchannelWaitsForItsOwnPause) {
+  struct Row {
+    const char* text;
+    int min_silence_ms, max_silence_ms;
+  };
+  const Row rows[] = {{"네 알겠습니다", 500, 560},
+                      {"이용해 주셔서 감사합니다", 500, 560},
+                      {"결제일이 언제예요?", 250, 320},
+                      {"재발급은 일주일 정도 걸립니다", 250, 320}};
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.text);
+    sent_.clear();
+    sample_ = 0;
+    Make(true);
+    Audio(1000, true);
+    Text(row.text, 0.9f);
+    SilenceUntilSent();
+    ASSERT_EQ(sent_.size(), 1u);
+    const auto* t = Get<events::TurnComplete>(0);
+    ASSERT_TRUE(t);
+    EXPECT_TRUE(t->early);
+    EXPECT_GE(t->silence_ms, row.min_silence_ms);
+    EXPECT_LE(t->silence_ms, row.max_silence_ms);
+  }
 }
 
 // The recognizer gets the closing silence its endpointer needs, sent at
