@@ -108,7 +108,6 @@ rtp::ReceiverOptions ReceiverOptionsFrom(const core::Config& cfg) {
                              ? rtp::Concealment::kRepeat
                              : rtp::Concealment::kSilence;
   o.socket_buffer_bytes = static_cast<int>(cfg.GetInt("media.socket_buffer_bytes"));
-  o.read_interval = std::chrono::milliseconds(cfg.GetInt("media.read_interval_ms"));
   o.unknown_source_grace = Ms(cfg, "media.unknown_source_grace_ms");
   o.probation_packets = static_cast<std::size_t>(cfg.GetInt("media.stream_probation_packets"));
   o.max_new_streams_per_second =

@@ -128,16 +128,6 @@ std::vector<SettingSpec> BuildTable() {
        .max = 1073741824,
        .help =
            "SO_RCVBUF requested for each RTP socket (the kernel may cap it at net.core.rmem_max)."},
-      {.name = "media.read_interval_ms",
-       .env = {"AICC_READ_INTERVAL_MS"},
-       .type = T::kInt,
-       .default_value = "5",
-       .min = 0,
-       .max = 20,
-       .help = "Under load, each RTP socket is read at most once per this interval (everything "
-               "queued, in one go) instead of waking per datagram: fewer thread wake-ups per "
-               "packet, larger batches, at most this much added delay (included in the latency "
-               "metrics). 0: wake on every datagram."},
       {.name = "media.unknown_source_grace_ms",
        .env = {"AICC_UNKNOWN_SOURCE_GRACE_MS"},
        .type = T::kInt,
