@@ -143,7 +143,9 @@ boost::system::result<std::unique_ptr<Recognizer>, std::string> MakeRecognizer(
       "aicc_stt_failing",
       "1 while speech-to-text fails (a stream error, no response since), else 0");
   shared->final_latency = &metrics->GetHistogram(
-      "aicc_stt_final_latency_seconds", "End of speech to the final transcript of the utterance",
+      "aicc_stt_final_latency_seconds",
+      "End of the utterance (the VAD's long pause) to its final transcript; 0 when the final "
+      "came first",
       core::LatencyBuckets());
   for (auto code :
        {"UNAVAILABLE", "RESOURCE_EXHAUSTED", "INTERNAL", "DEADLINE_EXCEEDED", "OUT_OF_RANGE",
