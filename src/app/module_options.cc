@@ -27,6 +27,7 @@ vad::SegmenterOptions SegmenterOptionsFrom(const core::Config& cfg) {
   o.end_threshold = std::min(cfg.GetDouble("vad.end_threshold"), o.threshold);
   o.min_speech = Ms(cfg, "vad.min_speech_ms");
   o.min_silence = Ms(cfg, "vad.min_silence_ms");
+  o.end_trim = Ms(cfg, "vad.end_trim_ms");
   o.pre_roll = Ms(cfg, "vad.pre_roll_ms");
   o.max_segment = Ms(cfg, "vad.max_segment_ms");
   return o;

@@ -232,6 +232,16 @@ std::vector<SettingSpec> BuildTable() {
        .min = 20,
        .max = 10000,
        .help = "Pause that ends an utterance."},
+      {.name = "vad.end_trim_ms",
+       .env = {"AICC_VAD_END_TRIM_MS"},
+       .type = T::kInt,
+       .default_value = "160",
+       .min = 0,
+       .max = 500,
+       .help =
+           "Where the voice's energy stopped, up to this far back from where the VAD model let go, "
+           "is taken as the end of speech: the pause (and the turn) counts from there. Silero "
+           "holds its probability up 40-130 ms after the voice stops. 0: the model's end."},
       {.name = "vad.pre_roll_ms",
        .env = {"AICC_VAD_PRE_ROLL_MS"},
        .type = T::kInt,

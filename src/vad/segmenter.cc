@@ -1,6 +1,7 @@
 #include "vad/segmenter.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace aicc::vad {
@@ -18,6 +19,44 @@ Segmenter::Segmenter(SegmenterOptions options, std::unique_ptr<Vad> vad, Listene
   const std::size_t keep = Samples(options_.pre_roll) + Samples(options_.min_speech) +
                            Samples(options_.min_silence) + 2 * chunk_size_;
   recent_.resize(2 * keep + chunk_size_);
+  window_ = static_cast<std::size_t>(rate_) / 125;
+  if (window_ == 0 || chunk_size_ % window_ != 0) window_ = chunk_size_;
+  window_rms_.assign(Samples(options_.end_trim) / window_ + chunk_size_ / window_ + 1, 0.0f);
+}
+
+void Segmenter::MeasureEnergy(std::span<const std::int16_t> chunk, bool in_voice) {
+  float quietest = -1;
+  for (std::size_t w = 0; w + window_ <= chunk.size(); w += window_) {
+    double sum = 0;
+    for (std::size_t i = w; i < w + window_; ++i) sum += double(chunk[i]) * double(chunk[i]);
+    const auto rms = static_cast<float>(std::sqrt(sum / static_cast<double>(window_)));
+    window_rms_[windows_seen_++ % window_rms_.size()] = rms;
+    if (in_voice) peak_rms_ = std::max(peak_rms_, rms);
+    quietest = quietest < 0 ? rms : std::min(quietest, rms);
+  }
+  if (!in_voice && quietest >= 0) {
+    // A slow average of silent chunks' quietest windows: what the line
+    // sounds like when nobody speaks.
+    noise_rms_ = noise_rms_ < 0 ? quietest : 0.9f * noise_rms_ + 0.1f * quietest;
+  }
+}
+
+std::uint64_t Segmenter::EnergyEnd() const {
+  if (options_.end_trim.count() <= 0 || window_ == 0) return last_voice_end_;
+  const float floor = std::max(noise_rms_, 0.0f) * 4.0f;
+  const float threshold = std::max(floor, peak_rms_ / 16.0f);
+  const std::uint64_t oldest_allowed = last_voice_end_ > Samples(options_.end_trim)
+                                           ? last_voice_end_ - Samples(options_.end_trim)
+                                           : 0;
+  const std::uint64_t newest_window = last_voice_end_ / window_;  // windows ending at or before
+  const std::uint64_t history = std::min<std::uint64_t>(windows_seen_, window_rms_.size());
+  const std::uint64_t first_known = windows_seen_ - history;
+  for (std::uint64_t k = newest_window; k-- > first_known;) {
+    const std::uint64_t end = (k + 1) * window_;
+    if (end <= oldest_allowed || end <= start_sample_) break;
+    if (window_rms_[k % window_rms_.size()] > threshold) return end;
+  }
+  return last_voice_end_;  // no voice found in reach: keep the model's end
 }
 
 void Segmenter::Push(std::span<const std::int16_t> pcm) {
@@ -71,6 +110,8 @@ void Segmenter::ProcessChunk(std::span<const std::int16_t> chunk) {
   const std::uint64_t chunk_start = position_;
   position_ += chunk.size();
   const bool voiced = p >= options_.end_threshold;
+  if (state_ == State::kSilence && p >= options_.threshold) peak_rms_ = 0;  // a new utterance
+  MeasureEnergy(chunk, voiced || state_ != State::kSilence);
 
   switch (state_) {
     case State::kSilence:
@@ -102,6 +143,12 @@ void Segmenter::ProcessChunk(std::span<const std::int16_t> chunk) {
           listener_.OnSpeechResume(chunk_start);
         }
       } else {
+        if (silence_run_ == 0) {
+          // The voice stopped: count the silence from where its energy did.
+          const std::uint64_t end = EnergyEnd();
+          silence_run_ += last_voice_end_ - end;
+          last_voice_end_ = end;
+        }
         silence_run_ += chunk.size();
         if (options_.short_pause.count() > 0 && !pause_reported_ &&
             silence_run_ >= Samples(options_.short_pause) &&

@@ -10,6 +10,14 @@
 // - In speech, chunks with p < end_threshold count as silence; min_silence of
 //   consecutive silence ends the utterance at the start of that silence.
 // - An utterance reaching max_segment is cut there (pause 0).
+// - The end of speech is placed where the voice's energy stopped, not where
+//   the model's probability fell: Silero holds p above end_threshold for one
+//   to four chunks after the voice stops (40-130 ms on TTS speech), and every
+//   ms of that delayed the turn by a ms. When a silence run starts, the
+//   voiced tail (at most end_trim) is searched back, in 8 ms windows, for the
+//   last window louder than the noise floor x 4 and the utterance's loudest
+//   window / 16 (-24 dB); the silence is counted from there. With no such
+//   window in reach (digital silence, a flat signal) nothing moves.
 // - With short_pause > 0, a run of silence inside speech reaching it is
 //   reported once (OnSpeechPause), and voice coming back before min_silence
 //   after such a report is reported too (OnSpeechResume): the material for
@@ -38,6 +46,9 @@ struct SegmenterOptions {
   std::chrono::milliseconds max_segment{30000};
   // 0: no OnSpeechPause/OnSpeechResume. Below min_silence to have an effect.
   std::chrono::milliseconds short_pause{0};
+  // How far back the end of speech may move to where the energy stopped
+  // (0: the model's end, as before).
+  std::chrono::milliseconds end_trim{160};
 };
 
 class Segmenter {
@@ -78,6 +89,11 @@ class Segmenter {
   enum class State { kSilence, kCandidate, kSpeech };
   void ProcessChunk(std::span<const std::int16_t> chunk);
   void Remember(std::span<const std::int16_t> chunk);
+  // The chunk's 8 ms windows' RMS into the history, the noise floor and the
+  // utterance's peak updated.
+  void MeasureEnergy(std::span<const std::int16_t> chunk, bool in_voice);
+  // Where the voice's energy stopped, at or before last_voice_end_.
+  std::uint64_t EnergyEnd() const;
   std::span<const std::int16_t> RecentSince(std::uint64_t sample) const;
   std::uint64_t Samples(std::chrono::milliseconds d) const {
     return static_cast<std::uint64_t>(d.count()) * static_cast<std::uint64_t>(rate_) / 1000;
@@ -107,6 +123,15 @@ class Segmenter {
   std::uint64_t speech_samples_ = 0;
   bool pause_reported_ = false;  // OnSpeechPause sent for the current silence run
   float last_p_ = 0;
+  // Energy, per 8 ms window (64 samples at 8 kHz, 128 at 16 kHz; a chunk is
+  // four): the newest windows' RMS (a ring indexed by window number, window
+  // k ending at sample (k + 1) x window_), the noise floor (from chunks the
+  // model calls silence) and the current utterance's loudest window.
+  std::size_t window_ = 0;
+  std::vector<float> window_rms_;
+  std::uint64_t windows_seen_ = 0;
+  float noise_rms_ = -1;  // < 0: not measured yet
+  float peak_rms_ = 0;
 };
 
 }  // namespace aicc::vad

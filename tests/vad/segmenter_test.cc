@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <deque>
 
 namespace aicc::vad {
@@ -111,6 +112,64 @@ TEST(SegmenterTest, StartEndPauseAndPreRoll) {
   EXPECT_EQ(seg.pre_roll, 2400u + 8 * 256);
   EXPECT_EQ(seg.first_pre_roll_sample, static_cast<std::int16_t>((20 * 256 - 2400) / 256));
   EXPECT_NEAR(s.SpeechRatio(), 40.0 / 90.0, 1e-9);
+}
+
+// A model that holds its probability up for three chunks after the voice
+// stops (as Silero does): the end of speech, and the pause that ends the
+// utterance, count from where the voice's energy stopped, so the utterance
+// ends three chunks sooner. With end_trim = 0, the model's end as before.
+TEST(SegmenterTest, TheEndIsWhereTheVoiceStoppedNotWhereTheModelLetGo) {
+  // Quiet line noise, then 10 chunks + 100 samples of a loud tone, then the
+  // noise again; the model says speech for chunks 5..17 (three past the tone).
+  constexpr std::uint64_t kToneStart = 5 * 256, kToneEnd = 15 * 256 + 100;
+  std::vector<std::int16_t> pcm(60 * 256);
+  for (std::size_t i = 0; i < pcm.size(); ++i) {
+    const bool tone = i >= kToneStart && i < kToneEnd;
+    pcm[i] = static_cast<std::int16_t>((tone ? 8000 : 60) * std::sin(0.3 * double(i)));
+  }
+  struct Run {
+    std::uint64_t end = 0;
+    milliseconds pause{0};
+    std::size_t ended_after = 0;  // samples pushed when the end was reported
+  };
+  auto run = [&](milliseconds trim) {
+    SegmenterOptions o = Opts();
+    o.end_trim = trim;
+    Recorder r;
+    Segmenter s(o, std::make_unique<ScriptedVad>(Script({{5, 0.1f}, {13, 0.9f}, {42, 0.1f}})), r);
+    Run out;
+    for (std::size_t pos = 0; pos < pcm.size(); pos += 160) {
+      s.Push(std::span<const std::int16_t>(pcm.data() + pos,
+                                           std::min<std::size_t>(160, pcm.size() - pos)));
+      if (!r.segments.empty() && r.segments[0].end && !out.ended_after) {
+        out = {r.segments[0].end, r.segments[0].pause, pos + 160};
+      }
+    }
+    EXPECT_EQ(r.segments.size(), 1u);
+    return out;
+  };
+  const Run model = run(milliseconds(0));
+  EXPECT_EQ(model.end, 18u * 256);
+  const Run trimmed = run(milliseconds(160));
+  // The 8 ms window holding the tone's last sample.
+  EXPECT_GE(trimmed.end, kToneEnd);
+  EXPECT_LE(trimmed.end, kToneEnd + 64);
+  EXPECT_GE(trimmed.pause, milliseconds(800));
+  EXPECT_LT(trimmed.pause, milliseconds(800 + 32 + 8));
+  // Two chunks (64 ms) sooner here: three chunks of the model's tail, less
+  // the part of a chunk the tone still held (seen at 20 ms frames).
+  EXPECT_GE(model.ended_after - trimmed.ended_after, 3u * 160);
+}
+
+// No energy to go by (digital silence under a scripted model): nothing moves.
+TEST(SegmenterTest, WithoutEnergyTheModelsEndStands) {
+  Recorder r;
+  Segmenter s(Opts(), std::make_unique<ScriptedVad>(Script({{20, 0.1f}, {40, 0.9f}, {30, 0.1f}})),
+              r);
+  std::vector<std::int16_t> zeros(90 * 256, 0);
+  s.Push(zeros);
+  ASSERT_EQ(r.segments.size(), 1u);
+  EXPECT_EQ(r.segments[0].end, 60u * 256);
 }
 
 TEST(SegmenterTest, TooShortSpeechIsIgnored) {
