@@ -297,7 +297,6 @@ void SpeakerPipeline::OnSpeechAudio(std::span<const std::int16_t> pcm) {
   // The segmenter scored this chunk just before handing it over; its own
   // rule for silence inside speech (below end_threshold) is the one used.
   const bool voiced = segmenter_->LastProbability() >= options_.segmenter.end_threshold;
-  const std::uint64_t silence_before = trailing_silence_;
   if (voiced) {
     trailing_silence_ = 0;
     if (closing_sent_) {
@@ -312,12 +311,14 @@ void SpeakerPipeline::OnSpeechAudio(std::span<const std::int16_t> pcm) {
   } else {
     trailing_silence_ += pcm.size();
     // A backchannel held at the short pause is looked at again once its own
-    // pause is reached.
-    const auto backchannel =
-        static_cast<std::uint64_t>(options_.early.backchannel_pause.count() * sample_rate_ / 1000);
-    if (in_short_pause_ && !early_ && silence_before < backchannel &&
-        trailing_silence_ >= backchannel) {
-      TryEarly();
+    // pause is reached, counted as TryEarly counts it: from the end of
+    // speech the segmenter reported (its end may lie before the chunk where
+    // the model let go).
+    if (in_short_pause_ && !early_ && segmenter_->Position() > pause_end_sample_) {
+      const auto backchannel = static_cast<std::uint64_t>(options_.early.backchannel_pause.count() *
+                                                          sample_rate_ / 1000);
+      const std::uint64_t pause = segmenter_->Position() - pause_end_sample_;
+      if (pause >= backchannel && pause - pcm.size() < backchannel) TryEarly();
     }
   }
   // Past the closing silence the recognizer needs, more silence changes none
