@@ -210,7 +210,6 @@ void SpeakerPipeline::OnSpeechStart(std::uint64_t start_sample,
   early_.reset();
   trailing_silence_ = 0;
   closing_sent_ = false;
-  held_tail_.clear();
   session_->SpeechStart(pre_roll);
 }
 
@@ -303,10 +302,14 @@ void SpeakerPipeline::OnSpeechAudio(std::span<const std::int16_t> pcm) {
       // The voice is back before the long pause: the held audio is left out
       // (to the recognizer, a pause it had already closed) except its last
       // pre-roll, which holds the onset the VAD did not yet call voiced,
-      // as at a speech start.
+      // as at a speech start. The segmenter still has it (its recent audio).
       closing_sent_ = false;
-      session_->SpeechAudio(held_tail_);
-      held_tail_.clear();
+      const std::uint64_t chunk_start = segmenter_->Position() - pcm.size();
+      const auto pre = static_cast<std::uint64_t>(options_.segmenter.pre_roll.count()) *
+                       static_cast<std::uint64_t>(sample_rate_) / 1000;
+      const std::uint64_t from =
+          std::max(closing_end_sample_, chunk_start > pre ? chunk_start - pre : 0);
+      session_->SpeechAudio(segmenter_->Recent(from, chunk_start));
     }
   } else {
     trailing_silence_ += pcm.size();
@@ -323,22 +326,13 @@ void SpeakerPipeline::OnSpeechAudio(std::span<const std::int16_t> pcm) {
   }
   // Past the closing silence the recognizer needs, more silence changes none
   // of its results and is billed (Google bills the audio sent).
-  if (closing_sent_) {
-    const std::size_t keep = static_cast<std::size_t>(options_.segmenter.pre_roll.count()) *
-                             static_cast<std::size_t>(sample_rate_) / 1000;
-    held_tail_.insert(held_tail_.end(), pcm.begin(), pcm.end());
-    if (held_tail_.size() > keep) {
-      held_tail_.erase(held_tail_.begin(),
-                       held_tail_.begin() + static_cast<long>(held_tail_.size() - keep));
-    }
-    return;
-  }
+  if (closing_sent_) return;
   session_->SpeechAudio(pcm);
   const auto needed = static_cast<std::uint64_t>(options_.closing_silence.count()) *
                       static_cast<std::uint64_t>(sample_rate_) / 1000;
   if (needed > 0 && trailing_silence_ >= needed) {
     closing_sent_ = true;
-    held_tail_.clear();
+    closing_end_sample_ = segmenter_->Position();
     session_->FlushAudio();  // the last of it must not wait to fill a request
   }
 }

@@ -210,9 +210,9 @@ class SpeakerPipeline : public vad::Segmenter::Listener {
   // until the voice comes again).
   std::uint64_t trailing_silence_ = 0;
   bool closing_sent_ = false;
-  // The latest held-back audio, up to the segmenter's pre-roll (capacity
-  // grows to that once, then is reused).
-  std::vector<std::int16_t> held_tail_;
+  // Where the audio sent to the recognizer stopped when closing_sent_ was
+  // set: what follows is held back (it stays in the segmenter's recent audio).
+  std::uint64_t closing_end_sample_ = 0;
 
   std::optional<std::uint64_t> utterance_start_;
   int pending_results_ = 0;

@@ -96,9 +96,17 @@ void Segmenter::Remember(std::span<const std::int16_t> chunk) {
 }
 
 std::span<const std::int16_t> Segmenter::RecentSince(std::uint64_t sample) const {
-  const std::uint64_t from = std::max(sample, recent_first_sample_);
+  return Recent(sample, position_);
+}
+
+std::span<const std::int16_t> Segmenter::Recent(std::uint64_t from, std::uint64_t to) const {
+  const std::uint64_t kept_end = recent_first_sample_ + (recent_end_ - recent_begin_);
+  from = std::max(from, recent_first_sample_);
+  to = std::min(to, kept_end);
+  if (from >= to) return {};
   const std::size_t offset = recent_begin_ + static_cast<std::size_t>(from - recent_first_sample_);
-  return std::span<const std::int16_t>(recent_.data() + offset, recent_end_ - offset);
+  return std::span<const std::int16_t>(recent_.data() + offset,
+                                       static_cast<std::size_t>(to - from));
 }
 
 void Segmenter::ProcessChunk(std::span<const std::int16_t> chunk) {

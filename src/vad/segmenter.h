@@ -77,6 +77,11 @@ class Segmenter {
   // End of stream: closes an open utterance.
   void Flush();
 
+  // Stream samples [from, to) still in the recent-audio buffer (at least
+  // pre_roll + min_speech + min_silence back from Position()); the part
+  // before what is kept is left out.
+  std::span<const std::int16_t> Recent(std::uint64_t from, std::uint64_t to) const;
+
   bool InSpeech() const { return state_ == State::kSpeech; }
   std::uint64_t Position() const { return position_; }
   std::uint64_t SpeechSamples() const { return speech_samples_; }
