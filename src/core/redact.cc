@@ -6,21 +6,28 @@ namespace aicc::core {
 
 namespace {
 
-// `k1=v1&k2` -> `k1=***&k2`.
-std::string MaskQuery(std::string_view query) {
+// Splits `text` at `separator`, maps each part and joins them again.
+template <typename Map>
+std::string MapParts(std::string_view text, char separator, Map map) {
   std::string out;
   std::size_t start = 0;
-  while (start <= query.size()) {
-    auto end = query.find('&', start);
-    if (end == std::string_view::npos) end = query.size();
-    const std::string_view item = query.substr(start, end - start);
-    const auto eq = item.find('=');
-    out += eq == std::string_view::npos ? item : item.substr(0, eq + 1);
-    if (eq != std::string_view::npos) out += "***";
-    if (end < query.size()) out += '&';
+  while (start <= text.size()) {
+    auto end = text.find(separator, start);
+    if (end == std::string_view::npos) end = text.size();
+    out += map(text.substr(start, end - start));
+    if (end < text.size()) out += separator;
     start = end + 1;
   }
   return out;
+}
+
+// `k1=v1&k2` -> `k1=***&k2`.
+std::string MaskQuery(std::string_view query) {
+  return MapParts(query, '&', [](std::string_view item) {
+    const auto eq = item.find('=');
+    return eq == std::string_view::npos ? std::string(item)
+                                        : std::string(item.substr(0, eq + 1)) + "***";
+  });
 }
 
 }  // namespace
@@ -52,17 +59,6 @@ std::string RedactUrl(std::string_view url) {
   return out;
 }
 
-std::string RedactUrlList(std::string_view urls) {
-  std::string out;
-  std::size_t start = 0;
-  while (start <= urls.size()) {
-    auto end = urls.find(',', start);
-    if (end == std::string_view::npos) end = urls.size();
-    out += RedactUrl(urls.substr(start, end - start));
-    if (end < urls.size()) out += ',';
-    start = end + 1;
-  }
-  return out;
-}
+std::string RedactUrlList(std::string_view urls) { return MapParts(urls, ',', RedactUrl); }
 
 }  // namespace aicc::core
